@@ -1,0 +1,74 @@
+"""The JSON API at /api/v1/: one NinjaAPI, a router per app, one error format.
+
+Every error answers `{"detail": "...", "errors": [...]}`: 400 bad input (every problem listed), 401 not
+authenticated, 403 not allowed, 404 no such record (or one you may not see), 409 not in this state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from onconet.core.api import router as core_router
+from onconet.core.api_auth import SessionAuth, TokenAuth
+from onconet.core.errors import DomainError
+from onconet.tourism.api import router as tourism_router
+
+api = NinjaAPI(
+    title="OncoNet API",
+    version="1",
+    description=(
+        "The API of OncoNet, the information system of a national oncology network. "
+        "Authenticate with a personal token (`Authorization: Bearer onc_…`, created on the *API tokens* page) "
+        "or, from the browser, with the session cookie and the CSRF header."
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request: HttpRequest, status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status_code, exc.detail, [problem.as_dict() for problem in exc.errors])
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for item in exc.errors:
+        loc = [str(part) for part in item.get("loc", ())]
+        # ninja prefixes "body"/"query" and the parameter name; keep where the problem is for the reader.
+        errors.append({"field": ".".join(loc), "message": item.get("msg", ""), "type": item.get("type", "")})
+    return _error(request, 400, "The request is not valid: see errors.", errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request,
+        401,
+        "Authentication required: send 'Authorization: Bearer <token>' with a valid, unrevoked API token, or log in.",
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found.")
+
+
+api.add_router("/", core_router)
+api.add_router("/", tourism_router)

@@ -1,0 +1,47 @@
+"""Template context: the navigation a user's role allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from onconet.core.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    icon: str
+    permission: str | None = None
+    roles: frozenset[str] | None = None
+
+
+NAVIGATION = [
+    NavItem(_("Home"), "home", "house"),
+    NavItem(_("Regions"), "core:regions", "map", "core.view_region"),
+    NavItem(_("Facilities"), "core:facilities", "hospital", "core.view_facility"),
+    NavItem(_("Partners"), "tourism:partners", "globe2", "tourism.view_partner"),
+    NavItem(_("Jobs"), "core:jobs", "hourglass-split", "core.view_job"),
+    NavItem(_("Audit log"), "core:audit", "journal-text", "core.view_auditentry"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    path = request.path
+    items = []
+    for item in NAVIGATION:
+        if item.permission and not user.has_perm(item.permission):
+            continue
+        url = reverse(item.url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return {"nav_items": items, "role_label": Role(user.role).label if user.role else ""}

@@ -1,0 +1,101 @@
+"""Forms of the core pages. They only parse input; the services validate and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from onconet.core.errors import InvalidInput
+from onconet.core.models import Facility, FacilityKind, User
+from onconet.core.scoping import visible
+from onconet.core.services import login_failed, login_locked_until
+
+
+class LockoutAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing a username that failed too often and counting new failures."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _(
+            "Too many failed attempts for this username. It is locked until %(until)s; try again then "
+            "or ask a national admin."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        locked = login_locked_until(username=username) if username else None
+        if locked:
+            raise forms.ValidationError(
+                self.error_messages["locked"],
+                code="locked",
+                params={"until": formats.time_format(timezone.localtime(locked), "TIME_FORMAT")},
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if username:
+                entry = login_failed(username=username, request=self.request)
+                if entry.locked_until and entry.locked_until > timezone.now():
+                    raise forms.ValidationError(
+                        self.error_messages["locked"],
+                        code="locked",
+                        params={"until": formats.time_format(timezone.localtime(entry.locked_until), "TIME_FORMAT")},
+                    ) from None
+            raise
+
+
+class FacilityForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=255)
+    kind = forms.ChoiceField(label=_("Kind"), choices=FacilityKind.choices)
+    parent = forms.ModelChoiceField(
+        label=_("Operator"),
+        queryset=Facility.objects.none(),
+        required=False,
+        help_text=_("The organisation that runs this facility."),
+    )
+    located_in = forms.ModelChoiceField(
+        label=_("Located in"),
+        queryset=Facility.objects.none(),
+        required=False,
+        help_text=_("The hospital whose building this unit sits in, if it is not its own."),
+    )
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=8, decimal_places=5)
+    longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=8, decimal_places=5)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, user: User, region_id: int, exclude_pk: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = visible(user, Facility.objects.filter(region_id=region_id)).order_by("name")
+        if exclude_pk:
+            choices = choices.exclude(pk=exclude_pk)
+        self.fields["parent"].queryset = choices  # type: ignore[attr-defined]
+        self.fields["located_in"].queryset = choices  # type: ignore[attr-defined]
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if self.errors.get(name) if self.is_bound else False:
+                css += " is-invalid"
+            field.widget.attrs["class"] = css
+
+    def add_service_errors(self, error: InvalidInput) -> None:
+        for problem in error.errors:
+            target = problem.field if problem.field in self.fields else None
+            self.add_error(target, problem.message)
+        if not error.errors:
+            self.add_error(None, error.detail)
+
+
+def form_request(request: HttpRequest) -> dict[str, Any]:
+    return {"data": request.POST} if request.method == "POST" else {}

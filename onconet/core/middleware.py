@@ -1,0 +1,49 @@
+"""Request logging and the mapping of domain errors to pages."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from onconet.core.errors import NotAllowed, NotFound
+
+request_logger = logging.getLogger("onconet.requests")
+
+
+class RequestLogMiddleware:
+    """Logs one structured line per request: method, path, status, duration, user, request id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:16]
+        started = time.perf_counter()
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        request_logger.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user": user.get_username() if user is not None and user.is_authenticated else None,
+            },
+        )
+        response["X-Request-ID"] = request_id
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail) from exception
+        if isinstance(exception, NotAllowed):
+            response = TemplateResponse(request, "403.html", {"detail": exception.detail}, status=403)
+            return response.render()
+        return None

@@ -1,0 +1,83 @@
+"""The roles of OncoNet and what each may do.
+
+A role is a Django group whose permissions come from ROLE_PERMISSIONS; which *records* a role sees is
+decided by onconet.core.scoping.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    NATIONAL_ADMIN = "national_admin", _("National admin")
+    NATIONAL_ANALYST = "national_analyst", _("National analyst")
+    REGIONAL_REPORTER = "regional_reporter", _("Regional reporter")
+    COORDINATOR = "coordinator", _("International office coordinator")
+    MEDICAL_REVIEWER = "medical_reviewer", _("Medical reviewer")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    INTERPRETER = "interpreter", _("Interpreter")
+    PARTNER_AGENT = "partner_agent", _("Partner agent")
+
+
+NATIONAL_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.NATIONAL_ANALYST})
+OFFICE_ROLES = frozenset({Role.COORDINATOR, Role.MEDICAL_REVIEWER, Role.FINANCE_OFFICER, Role.INTERPRETER})
+
+_VIEW_REFERENCE = {"core.view_country", "core.view_federaldistrict", "core.view_region", "core.view_facility"}
+
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
+    Role.NATIONAL_ADMIN: {
+        *_VIEW_REFERENCE,
+        "core.add_region",
+        "core.change_region",
+        "core.add_facility",
+        "core.change_facility",
+        "core.delete_facility",
+        "core.view_auditentry",
+        "core.view_user",
+        "core.add_user",
+        "core.change_user",
+        "core.view_job",
+        "core.run_network_census",
+        "tourism.view_partner",
+        "tourism.add_partner",
+        "tourism.change_partner",
+        "tourism.view_partnercontact",
+        "tourism.add_partnercontact",
+        "tourism.change_partnercontact",
+        "tourism.delete_partnercontact",
+    },
+    Role.NATIONAL_ANALYST: {
+        *_VIEW_REFERENCE,
+        "core.view_job",
+        "core.run_network_census",
+        "tourism.view_partner",
+    },
+    Role.REGIONAL_REPORTER: {*_VIEW_REFERENCE, "core.add_facility", "core.change_facility", "core.view_job"},
+    Role.COORDINATOR: {
+        *_VIEW_REFERENCE,
+        "core.view_job",
+        "tourism.view_partner",
+        "tourism.add_partner",
+        "tourism.change_partner",
+        "tourism.view_partnercontact",
+        "tourism.add_partnercontact",
+        "tourism.change_partnercontact",
+        "tourism.delete_partnercontact",
+    },
+    Role.MEDICAL_REVIEWER: {*_VIEW_REFERENCE, "core.view_job", "tourism.view_partner"},
+    Role.FINANCE_OFFICER: {
+        *_VIEW_REFERENCE,
+        "core.view_job",
+        "tourism.view_partner",
+        "tourism.view_partnercontact",
+    },
+    Role.INTERPRETER: {"core.view_country", "core.view_job", "tourism.view_partner"},
+    Role.PARTNER_AGENT: {
+        "core.view_country",
+        "core.view_job",
+        "tourism.view_partner",
+        "tourism.view_partnercontact",
+        "tourism.add_partnercontact",
+        "tourism.change_partnercontact",
+    },
+}

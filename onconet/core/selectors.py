@@ -1,0 +1,127 @@
+"""Reads of the core app. Every function takes the user and returns only what that user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from onconet.core.models import AuditEntry, Facility, FacilityKind, Job, Region, User
+from onconet.core.roles import NATIONAL_ROLES, Role
+from onconet.core.scoping import AnyUser, visible
+
+FACILITY_SORTS = {
+    "code": "code",
+    "-code": "-code",
+    "name": "name",
+    "-name": "-name",
+    "kind": "kind",
+    "-kind": "-kind",
+    "region": "region__code",
+    "-region": "-region__code",
+}
+
+
+def facilities_list(
+    *,
+    user: AnyUser,
+    region_code: str | None = None,
+    kind: str | None = None,
+    query: str | None = None,
+    sort: str = "region",
+) -> QuerySet[Facility]:
+    qs = visible(user, Facility.objects.select_related("region", "parent", "located_in"))
+    if region_code:
+        qs = qs.filter(region__code__iexact=region_code)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(address__icontains=query))
+    return qs.order_by(FACILITY_SORTS.get(sort, "region__code"), "code")
+
+
+def regions_list(*, user: AnyUser, query: str | None = None, federal_district: str | None = None) -> QuerySet[Region]:
+    qs = visible(user, Region.objects.select_related("federal_district", "country")).annotate(
+        facility_count=Count("facilities", filter=Q(facilities__is_active=True))
+    )
+    if federal_district:
+        qs = qs.filter(federal_district__code=federal_district)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    return qs.order_by("code")
+
+
+def jobs_list(*, user: AnyUser) -> QuerySet[Job]:
+    """A user's own jobs; national admins see everyone's."""
+    if not user.is_authenticated:
+        return Job.objects.none()
+    qs = Job.objects.select_related("created_by")
+    if user.is_superuser:
+        return qs
+    return qs.filter(created_by=user)
+
+
+def audit_entries(
+    *,
+    user: AnyUser,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    query: str | None = None,
+) -> QuerySet[AuditEntry]:
+    if not user.is_authenticated or not user.has_perm("core.view_auditentry"):
+        return AuditEntry.objects.none()
+    qs = AuditEntry.objects.all()
+    if actor:
+        qs = qs.filter(actor_username__iexact=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    if query:
+        qs = qs.filter(Q(object_repr__icontains=query) | Q(message__icontains=query))
+    return qs
+
+
+@dataclass
+class Dashboard:
+    role: str
+    tiles: list[tuple[str, Any]] = field(default_factory=list)
+    facility_kinds: list[tuple[Any, int]] = field(default_factory=list)
+    region: Region | None = None
+    recent_jobs: list[Job] = field(default_factory=list)
+    recent_audit: list[AuditEntry] = field(default_factory=list)
+    partners: list[Any] = field(default_factory=list)
+
+
+def dashboard_for(*, user: User) -> Dashboard:
+    """What the home page shows, by role."""
+    from onconet.tourism.models import Partner
+
+    board = Dashboard(role=user.role)
+    facilities = visible(user, Facility.objects.filter(is_active=True))
+    kind_counts = dict(facilities.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    board.facility_kinds = [(label, kind_counts.get(value, 0)) for value, label in FacilityKind.choices]
+    regions = visible(user, Region.objects.all())
+    partners = visible(user, Partner.objects.select_related("country"))
+    if user.role in NATIONAL_ROLES:
+        board.tiles = [
+            ("regions", regions.count()),
+            ("facilities", facilities.count()),
+            ("partners", partners.count()),
+            ("users", User.objects.filter(is_active=True).count()),
+        ]
+    elif user.role == Role.REGIONAL_REPORTER:
+        board.region = regions.select_related("federal_district").first()
+        board.tiles = [("facilities", facilities.count())]
+    else:
+        board.partners = list(partners[:10])
+        board.tiles = [("partners", partners.count())]
+    board.recent_jobs = list(jobs_list(user=user)[:5])
+    if user.has_perm("core.view_auditentry"):
+        board.recent_audit = list(AuditEntry.objects.all()[:8])
+    return board

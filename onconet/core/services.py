@@ -1,0 +1,469 @@
+"""Writes of the core app: reference data, users and roles, facilities, API tokens, logins, jobs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from onconet.core.audit import audit_record, diff, field_snapshot
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed, NotFound
+from onconet.core.jobs import get_job_kind
+from onconet.core.models import (
+    ApiToken,
+    AuditAction,
+    Country,
+    Facility,
+    FacilityKind,
+    FederalDistrict,
+    Job,
+    LoginThrottle,
+    Region,
+    User,
+)
+from onconet.core.reference_data import is_language_code
+from onconet.core.roles import ROLE_PERMISSIONS, Role
+from onconet.core.scoping import get_visible, require_permission
+
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+
+# ---------------------------------------------------------------- roles
+
+
+def roles_sync(*, using: str = "default") -> None:
+    """Create one group per role holding exactly the role's permissions."""
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role.value)
+        perms = []
+        for code in sorted(codes):
+            app_label, codename = code.split(".")
+            perms.append(Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(perms)
+
+
+# ---------------------------------------------------------------- reference data
+
+
+def countries_sync() -> int:
+    """Load every ISO 3166-1 country from pycountry (idempotent). Returns how many are on record."""
+    existing = set(Country.objects.values_list("code", flat=True))
+    Country.objects.bulk_create(
+        [
+            Country(code=c.alpha_2, alpha_3=c.alpha_3, name=getattr(c, "common_name", c.name))
+            for c in pycountry.countries
+            if c.alpha_2 not in existing
+        ]
+    )
+    return Country.objects.count()
+
+
+def federal_districts_import_csv(*, path: Path | None = None) -> int:
+    """Upsert federal districts from a CSV with columns code, country, name_en, name_ru."""
+    path = path or REFERENCE_DIR / "federal_districts.csv"
+    count = 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            country = Country.objects.get(code=row["country"])
+            FederalDistrict.objects.update_or_create(
+                code=row["code"],
+                defaults={"country": country, "name_en": row["name_en"], "name_ru": row["name_ru"]},
+            )
+            count += 1
+    return count
+
+
+REGION_COLUMNS = {"iso_code", "name_en", "subdivision_type", "federal_district", "population_2010_census"}
+
+
+def regions_import_csv(*, path: Path | None = None, population_year: int = 2010) -> int:
+    """Upsert regions from a CSV shaped like ru_regions.csv; all rows or none.
+
+    Each ISO 3166-2 code must be known to pycountry; the federal district (if given) must be on record.
+    """
+    path = path or REFERENCE_DIR / "ru_regions.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = REGION_COLUMNS - set(reader.fieldnames or [])
+        if missing:
+            raise InvalidInput(f"{path.name}: missing columns {', '.join(sorted(missing))}.")
+        rows = list(reader)
+    districts = {fd.name_en.lower(): fd for fd in FederalDistrict.objects.all()}
+    countries = {c.code: c for c in Country.objects.all()}
+    problems: list[FieldProblem] = []
+    parsed: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=2):
+        where = {"row": number}
+        code = row["iso_code"].strip().upper()
+        subdivision = pycountry.subdivisions.get(code=code)
+        if subdivision is None:
+            problems.append(FieldProblem("not an ISO 3166-2 code", "iso_code", code, where))
+            continue
+        country = countries.get(subdivision.country_code)
+        if country is None:
+            problems.append(FieldProblem("country not loaded", "iso_code", code, where))
+            continue
+        district_name = row.get("federal_district", "").strip()
+        district = districts.get(district_name.lower()) if district_name else None
+        if district_name and district is None:
+            problems.append(FieldProblem("unknown federal district", "federal_district", district_name, where))
+        population_raw = row.get("population_2010_census", "").strip()
+        population = None
+        if population_raw:
+            if not population_raw.isdigit():
+                problems.append(FieldProblem("must be a whole number", "population", population_raw, where))
+            else:
+                population = int(population_raw)
+        parsed.append(
+            {
+                "code": code,
+                "country": country,
+                "federal_district": district,
+                "name": row.get("name_en") or subdivision.name,
+                "subdivision_type": row.get("subdivision_type", "") or subdivision.type,
+                "population": population,
+                "population_year": population_year if population is not None else None,
+                "population_source": row.get("population_source", "")[:200],
+            }
+        )
+    if problems:
+        raise InvalidInput(f"{path.name}: {len(problems)} problem(s); nothing was imported.", errors=problems)
+    with transaction.atomic():
+        for values in parsed:
+            code = values.pop("code")
+            Region.objects.update_or_create(code=code, defaults=values)
+    return len(parsed)
+
+
+def reference_load() -> None:
+    """Countries, Russia's federal districts and regions: what every installation needs."""
+    countries_sync()
+    federal_districts_import_csv()
+    regions_import_csv()
+
+
+# ---------------------------------------------------------------- users
+
+
+def user_create(
+    *,
+    username: str,
+    role: Role,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    region: Region | None = None,
+    partner: Any = None,
+    languages: list[str] | None = None,
+) -> User:
+    """Create a user in one role; the role's group gives the permissions."""
+    languages = [code.lower() for code in (languages or [])]
+    bad = [code for code in languages if not is_language_code(code)]
+    if bad:
+        raise InvalidInput(f"Unknown language code(s): {', '.join(bad)} (use ISO 639-1 or 639-3).")
+    user = User(
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        region=region,
+        partner=partner,
+        languages=languages,
+        is_staff=role == Role.NATIONAL_ADMIN,
+        is_superuser=role == Role.NATIONAL_ADMIN,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    try:
+        user.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput("The user is not valid.", errors=_problems(exc)) from exc
+    with transaction.atomic():
+        user.save()
+        user.groups.set([Group.objects.get(name=role.value)])
+    return user
+
+
+def _problems(exc: ValidationError) -> list[FieldProblem]:
+    if hasattr(exc, "error_dict"):
+        return [
+            FieldProblem(message=" ".join(str(m) for m in messages), field=name)
+            for name, messages in exc.message_dict.items()
+        ]
+    return [FieldProblem(message=" ".join(exc.messages))]
+
+
+# ---------------------------------------------------------------- facilities
+
+FACILITY_FIELDS = [
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "located_in",
+    "address",
+    "latitude",
+    "longitude",
+    "is_active",
+]
+
+
+@dataclass
+class FacilityData:
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None = None
+    located_in_id: int | None = None
+    address: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    is_active: bool = True
+
+
+def _facility_apply(facility: Facility, data: FacilityData, user: User) -> None:
+    facility.code = data.code.strip()
+    facility.name = data.name.strip()
+    facility.kind = data.kind
+    facility.address = data.address.strip()
+    facility.latitude = data.latitude
+    facility.longitude = data.longitude
+    facility.is_active = data.is_active
+    problems: list[FieldProblem] = []
+    for attr, label in (("parent_id", "parent"), ("located_in_id", "located_in")):
+        target_id = getattr(data, attr)
+        if target_id is None:
+            setattr(facility, attr, None)
+            continue
+        if facility.pk is not None and target_id == facility.pk:
+            problems.append(FieldProblem("a facility cannot point to itself", label, target_id))
+            continue
+        try:
+            target = get_visible(user, Facility.objects.all(), pk=target_id)
+        except NotFound:
+            problems.append(FieldProblem("no such facility", label, target_id))
+            continue
+        setattr(facility, attr, target.pk)
+    if data.kind not in FacilityKind.values:
+        problems.append(FieldProblem(f"must be one of {', '.join(FacilityKind.values)}", "kind", data.kind))
+    try:
+        facility.full_clean(exclude=["region", "parent", "located_in", "kind"])
+    except ValidationError as exc:
+        problems.extend(_problems(exc))
+    if facility.located_in_id and _located_in_cycle(facility):
+        problems.append(FieldProblem("this would put a facility inside itself", "located_in", facility.located_in_id))
+    if problems:
+        raise InvalidInput("The facility is not valid.", errors=problems)
+
+
+def _located_in_cycle(facility: Facility) -> bool:
+    seen = {facility.pk}
+    current = facility.located_in_id
+    while current is not None:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = Facility.objects.filter(pk=current).values_list("located_in_id", flat=True).first()
+    return False
+
+
+def facility_create(*, user: User, region: Region, data: FacilityData, request: HttpRequest | None = None) -> Facility:
+    """Register a facility in a region the user may report for."""
+    require_permission(user, "core.add_facility", action="add facilities")
+    region = get_visible(user, Region.objects.all(), pk=region.pk)
+    facility = Facility(region=region)
+    _facility_apply(facility, data, user)
+    if Facility.objects.filter(region=region, code__iexact=facility.code).exists():
+        raise InvalidInput(
+            "The facility is not valid.",
+            errors=[FieldProblem(f"{region.code} already has a facility with this code", "code", facility.code)],
+        )
+    with transaction.atomic():
+        facility.save()
+        audit_record(
+            actor=user,
+            action=AuditAction.CREATE,
+            obj=facility,
+            changes=diff({}, field_snapshot(facility, FACILITY_FIELDS)),
+            request=request,
+        )
+    return facility
+
+
+def facility_update(
+    *, user: User, facility: Facility, data: FacilityData, request: HttpRequest | None = None
+) -> Facility:
+    """Change a facility the user may see and edit."""
+    facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
+    require_permission(user, "core.change_facility", action="change facilities")
+    before = field_snapshot(facility, FACILITY_FIELDS)
+    _facility_apply(facility, data, user)
+    if Facility.objects.filter(region=facility.region, code__iexact=facility.code).exclude(pk=facility.pk).exists():
+        raise InvalidInput(
+            "The facility is not valid.",
+            errors=[FieldProblem("another facility in the region has this code", "code", facility.code)],
+        )
+    changes = diff(before, field_snapshot(facility, FACILITY_FIELDS))
+    if changes:
+        with transaction.atomic():
+            facility.save()
+            audit_record(actor=user, action=AuditAction.UPDATE, obj=facility, changes=changes, request=request)
+    return facility
+
+
+# ---------------------------------------------------------------- API tokens
+
+TOKEN_PREFIX = "onc_"  # noqa: S105 — a label, not a secret
+
+
+def _hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal token; returns the record and the token text, which is never shown again."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Give the token a name.", errors=[FieldProblem("must not be empty", "name", name)])
+    if len(name) > 100:
+        raise InvalidInput("The name is too long.", errors=[FieldProblem("at most 100 characters", "name")])
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    raw = f"{TOKEN_PREFIX}{prefix}_{secret}"
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, token_hash=_hash_token(raw))
+    audit_record(actor=user, action=AuditAction.CREATE, obj=token)
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound("No API token matches the given id.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=user, action=AuditAction.UPDATE, obj=token, message="revoked")
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user behind a token text, or None. Marks the token as used."""
+    if not raw.startswith(TOKEN_PREFIX) or raw.count("_") < 2:
+        return None
+    prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
+    if token is None or not hmac.compare_digest(token.token_hash, _hash_token(raw)):
+        return None
+    if not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# ---------------------------------------------------------------- logins
+
+
+def login_locked_until(*, username: str) -> datetime | None:
+    """When the username's lock ends, if it is locked now."""
+    entry = LoginThrottle.objects.filter(username=username.lower()).first()
+    if entry and entry.locked_until and entry.locked_until > timezone.now():
+        return entry.locked_until
+    return None
+
+
+def login_failed(*, username: str, request: HttpRequest | None = None) -> LoginThrottle:
+    """Count a failed login; past the limit the username is locked for LOGIN_LOCKOUT_MINUTES."""
+    now = timezone.now()
+    window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    with transaction.atomic():
+        entry, _ = LoginThrottle.objects.select_for_update().get_or_create(username=username.lower()[:150])
+        if entry.last_failure_at and now - entry.last_failure_at > window:
+            entry.failures = 0
+        entry.failures += 1
+        entry.last_failure_at = now
+        if entry.failures >= settings.LOGIN_FAILURE_LIMIT:
+            entry.locked_until = now + window
+        entry.save()
+    audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_FAILED,
+        object_type="core.user",
+        object_repr=username[:255],
+        message=f"failure {entry.failures}" + (" — locked" if entry.locked_until and entry.locked_until > now else ""),
+        request=request,
+    )
+    return entry
+
+
+def login_succeeded(*, user: User, request: HttpRequest | None = None) -> None:
+    LoginThrottle.objects.filter(username=user.get_username().lower()).delete()
+    audit_record(actor=user, action=AuditAction.LOGIN, obj=user, request=request)
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def job_start(*, user: User, kind: str, params: dict[str, Any] | None = None) -> Job:
+    """Queue a background job; the worker picks it up once this transaction commits."""
+    from onconet.core.tasks import run_job
+
+    job_kind = get_job_kind(kind)
+    require_permission(user, job_kind.permission, action=f"start {job_kind.label} jobs")
+    job = Job.objects.create(kind=kind, params=params or {}, created_by=user)
+    audit_record(actor=user, action=AuditAction.CREATE, obj=job)
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job
+
+
+def job_retry(*, user: User, job: Job) -> Job:
+    """Queue a failed job again."""
+    from onconet.core.tasks import run_job
+
+    if job.status != "failed":
+        raise DomainError(f"Only a failed job can be retried; this one is {job.status}.")
+    if job.created_by_id != user.pk and not user.is_superuser:
+        raise NotAllowed("Only the person who started a job, or an admin, may retry it.")
+    Job.objects.filter(pk=job.pk).update(status="queued", progress=0, error="", finished_at=None)
+    job.refresh_from_db()
+    audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=job, message="retried")
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+    return job
+
+
+# ---------------------------------------------------------------- operations
+
+
+def broker_status(*, timeout: int = 2) -> str:
+    """ "ok" when the Celery broker accepts a connection, else a short reason."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok"

@@ -1,0 +1,56 @@
+"""Template helpers: sortable column headers and query strings that keep the current filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: dict[str, Any], key: str, label: str) -> SafeString:
+    """A column header that sorts by `key`, and the other way round when it already does."""
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
+    current = params.get("sort", "")
+    new = f"-{key}" if current == key else key
+    params["sort"] = new
+    params.pop("page", None)
+    arrow = ""
+    if current == key:
+        arrow = " ▲"
+    elif current == f"-{key}":
+        arrow = " ▼"
+    aria = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
+    return format_html(
+        '<a class="sort-link" href="?{}" aria-sort="{}">{}{}</a>', params.urlencode(), aria, label, arrow
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: dict[str, Any], page: int) -> str:
+    params = context["request"].GET.copy()
+    params["page"] = page
+    return params.urlencode()
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def job_label(kind: str) -> str:
+    """The readable name of a job kind, e.g. "network_census" → "Network census"."""
+    from onconet.core.errors import InvalidInput
+    from onconet.core.jobs import get_job_kind
+
+    try:
+        return str(get_job_kind(kind).label)
+    except InvalidInput:
+        return kind

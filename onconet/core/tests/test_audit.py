@@ -1,0 +1,42 @@
+"""The audit log is append-only: the application and the database both refuse edits."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from onconet.core.audit import audit_record
+from onconet.core.models import AppendOnlyError, AuditAction, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_entries_cannot_be_changed_or_deleted_through_the_orm(users, audit_triggers):
+    entry = audit_record(actor=users["admin"], action=AuditAction.VIEW, object_type="x", object_id="1")
+    entry.message = "tampered"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    assert AuditEntry.objects.get(pk=entry.pk).message == ""
+
+
+def test_database_trigger_refuses_raw_update_and_delete(users, audit_triggers):
+    entry = audit_record(actor=users["admin"], action=AuditAction.VIEW, object_type="x", object_id="1")
+    table = AuditEntry._meta.db_table
+    for sql in (
+        f"UPDATE {table} SET message = 'tampered' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).message == ""
+
+
+def test_queryset_bulk_update_is_refused_by_the_database(users, audit_triggers):
+    audit_record(actor=users["admin"], action=AuditAction.VIEW, object_type="x", object_id="1")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.update(message="tampered")
+    assert not AuditEntry.objects.filter(message="tampered").exists()

@@ -1,0 +1,335 @@
+"""Pages of the core app. Thin: parse the request, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from onconet.core import selectors, services
+from onconet.core.audit import audit_record
+from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.forms import FacilityForm, LockoutAuthenticationForm
+from onconet.core.jobs import job_kinds
+from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region, User
+from onconet.core.roles import Role
+from onconet.core.scoping import get_visible, require_permission
+from onconet.core.selectors import FACILITY_SORTS
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    authentication_form = LockoutAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.login_succeeded(user=form.get_user(), request=self.request)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit_record(actor=_user(request), action=AuditAction.LOGOUT, obj=request.user, request=request)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    board = selectors.dashboard_for(user=user)
+    startable = [kind for kind in job_kinds() if user.has_perm(kind.permission)]
+    chart = {
+        "labels": [str(label) for label, _n in board.facility_kinds],
+        "values": [n for _l, n in board.facility_kinds],
+    }
+    return render(
+        request,
+        "core/home.html",
+        {"board": board, "startable_jobs": startable, "chart": chart, "Role": Role},
+    )
+
+
+@login_required
+def regions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "core.view_region", action="see regions")
+    query = request.GET.get("q", "").strip()
+    district = request.GET.get("district", "")
+    sort = request.GET.get("sort", "code")
+    sorts = {
+        "code": "code",
+        "-code": "-code",
+        "name": "name",
+        "-name": "-name",
+        "population": "population",
+        "-population": "-population",
+        "facilities": "facility_count",
+        "-facilities": "-facility_count",
+        "district": "federal_district__name_en",
+        "-district": "-federal_district__name_en",
+    }
+    qs = selectors.regions_list(user=user, query=query, federal_district=district or None).order_by(
+        sorts.get(sort, "code"), "code"
+    )
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/regions.html",
+        {"page": page, "q": query, "district": district, "districts": FederalDistrict.objects.all()},
+    )
+
+
+@login_required
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    user = _user(request)
+    region = get_visible(user, Region.objects.select_related("federal_district", "country"), code__iexact=code)
+    facilities = selectors.facilities_list(user=user, region_code=region.code, sort="name")
+    return render(request, "core/region_detail.html", {"region": region, "facilities": facilities})
+
+
+@login_required
+def facilities(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "core.view_facility", action="see facilities")
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    region = request.GET.get("region", "").strip()
+    sort = request.GET.get("sort", "region")
+    qs = selectors.facilities_list(
+        user=user, region_code=region or None, kind=kind or None, query=query or None, sort=sort
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/facilities.html",
+        {
+            "page": page,
+            "q": query,
+            "kind": kind,
+            "region": region,
+            "kinds": FacilityKind.choices,
+            "sorts": FACILITY_SORTS,
+            "can_add": user.has_perm("core.add_facility"),
+        },
+    )
+
+
+@login_required
+def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    facility = get_visible(user, Facility.objects.select_related("region", "parent", "located_in"), pk=pk)
+    hosted = selectors.facilities_list(user=user).filter(located_in=facility)
+    operated = selectors.facilities_list(user=user).filter(parent=facility)
+    history = selectors.audit_entries(user=user, object_type="core.facility", object_id=str(facility.pk))[:20]
+    return render(
+        request,
+        "core/facility_detail.html",
+        {
+            "facility": facility,
+            "hosted": hosted,
+            "operated": operated,
+            "history": history,
+            "can_edit": user.has_perm("core.change_facility"),
+        },
+    )
+
+
+def _facility_data(form: FacilityForm) -> services.FacilityData:
+    data = form.cleaned_data
+    return services.FacilityData(
+        code=data["code"],
+        name=data["name"],
+        kind=data["kind"],
+        parent_id=data["parent"].pk if data["parent"] else None,
+        located_in_id=data["located_in"].pk if data["located_in"] else None,
+        address=data["address"],
+        latitude=data["latitude"],
+        longitude=data["longitude"],
+        is_active=data["is_active"],
+    )
+
+
+@login_required
+def facility_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "core.add_facility", action="add facilities")
+    region_code = request.GET.get("region") or request.POST.get("region") or (user.region.code if user.region else "")
+    region = get_visible(user, Region.objects.all(), code__iexact=region_code)
+    form = FacilityForm(request.POST or None, user=user, region_id=region.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility = services.facility_create(user=user, region=region, data=_facility_data(form), request=request)
+        except InvalidInput as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Facility %(name)s was added.") % {"name": facility.name})
+            return redirect("core:facility", pk=facility.pk)
+    return render(request, "core/facility_form.html", {"form": form, "region": region, "facility": None})
+
+
+@login_required
+def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    facility = get_visible(user, Facility.objects.select_related("region"), pk=pk)
+    require_permission(user, "core.change_facility", action="change facilities")
+    initial = {
+        "code": facility.code,
+        "name": facility.name,
+        "kind": facility.kind,
+        "parent": facility.parent_id,
+        "located_in": facility.located_in_id,
+        "address": facility.address,
+        "latitude": facility.latitude,
+        "longitude": facility.longitude,
+        "is_active": facility.is_active,
+    }
+    form = FacilityForm(
+        request.POST or None, initial=initial, user=user, region_id=facility.region_id, exclude_pk=facility.pk
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.facility_update(user=user, facility=facility, data=_facility_data(form), request=request)
+        except InvalidInput as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("core:facility", pk=facility.pk)
+    return render(request, "core/facility_form.html", {"form": form, "region": facility.region, "facility": facility})
+
+
+@login_required
+def jobs(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(selectors.jobs_list(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    startable = [kind for kind in job_kinds() if user.has_perm(kind.permission)]
+    return render(request, "core/jobs.html", {"page": page, "startable_jobs": startable})
+
+
+@login_required
+@require_POST
+def job_start(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    try:
+        job = services.job_start(user=user, kind=request.POST.get("kind", ""))
+    except (InvalidInput, NotAllowed) as exc:
+        messages.error(request, exc.detail)
+        return redirect("core:jobs")
+    return redirect("core:job", pk=job.pk)
+
+
+def _job_or_404(request: HttpRequest, pk: int) -> Any:
+    job = selectors.jobs_list(user=_user(request)).filter(pk=pk).first()
+    if job is None:
+        raise NotFound("No job matches the given id.")
+    return job
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    return render(request, "core/job_detail.html", {"job": job})
+
+
+@login_required
+@require_GET
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment that the job page polls (HTMX) until the job is finished."""
+    job = _job_or_404(request, pk)
+    return render(request, "core/_job_progress.html", {"job": job})
+
+
+@login_required
+@require_POST
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    try:
+        services.job_retry(user=_user(request), job=job)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("core:job", pk=job.pk)
+
+
+@login_required
+def audit(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "core.view_auditentry", action="read the audit log")
+    filters = {key: request.GET.get(key, "").strip() for key in ("actor", "action", "object_type", "q")}
+    qs = selectors.audit_entries(
+        user=user,
+        actor=filters["actor"] or None,
+        action=filters["action"] or None,
+        object_type=filters["object_type"] or None,
+        query=filters["q"] or None,
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    types = selectors.audit_entries(user=user).order_by().values_list("object_type", flat=True).distinct()
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "page": page,
+            "filters": filters,
+            "actions": AuditAction.choices,
+            "object_types": sorted(set(types)),
+        },
+    )
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    created = None
+    error = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                services.api_token_revoke(user=user, token_id=int(request.POST["revoke"]))
+                messages.success(request, _("The token was revoked."))
+            except (ValueError, NotFound):
+                messages.error(request, _("No such token."))
+            return redirect("core:tokens")
+        try:
+            _token, created = services.api_token_create(user=user, name=request.POST.get("name", ""))
+        except InvalidInput as exc:
+            error = exc.errors[0].message if exc.errors else exc.detail
+    return render(
+        request,
+        "core/tokens.html",
+        {"tokens": user.api_tokens.all(), "created": created, "error": error},
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponseBase:
+    """200 when the database and the broker answer, else 503 naming what failed."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"error: {type(exc).__name__}"
+    checks["broker"] = services.broker_status()
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )

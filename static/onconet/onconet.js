@@ -1,0 +1,69 @@
+// OncoNet page behaviour. No inline scripts anywhere: everything is wired here from data-* attributes.
+(function () {
+  "use strict";
+
+  // Language switcher and filter selects submit on change.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+
+  // Client-side sorting for small tables: <table data-sortable>. Cells may carry data-value for the sort key.
+  function cellValue(row, index) {
+    var cell = row.children[index];
+    if (!cell) return "";
+    var raw = cell.getAttribute("data-value");
+    if (raw === null) raw = cell.textContent.trim();
+    var num = parseFloat(raw.replace(/\s/g, "").replace(",", "."));
+    return isNaN(num) || !/^[-\d\s.,%]+$/.test(raw) ? raw.toLowerCase() : num;
+  }
+  document.querySelectorAll("table[data-sortable]").forEach(function (table) {
+    table.querySelectorAll("thead th").forEach(function (th, index) {
+      th.setAttribute("aria-sort", "none");
+      th.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach(function (other) { other.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index), y = cellValue(b, index);
+          if (x < y) return ascending ? -1 : 1;
+          if (x > y) return ascending ? 1 : -1;
+          return 0;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+
+  // Client-side filtering: <input data-filter-table="#table-id">.
+  document.querySelectorAll("input[data-filter-table]").forEach(function (input) {
+    var table = document.querySelector(input.getAttribute("data-filter-table"));
+    if (!table) return;
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  });
+
+  // Charts: <div class="chart" data-chart="bar" data-source="json-script-id">.
+  if (window.echarts) {
+    document.querySelectorAll("[data-chart]").forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-source"));
+      if (!source) return;
+      var data = JSON.parse(source.textContent);
+      var chart = window.echarts.init(el);
+      chart.setOption({
+        color: ["#0b5563", "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f"],
+        tooltip: { trigger: "axis" },
+        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", data: data.labels, inverse: true },
+        series: [{ type: "bar", data: data.values, label: { show: true, position: "right" } }]
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+})();
