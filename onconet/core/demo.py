@@ -113,19 +113,14 @@ DEMO_LOGINS = [
     DemoLogin("partner2", Role.PARTNER_AGENT, "partner agent, Serbian health insurance fund"),
 ]
 
-_FIRST = ["Anna", "Elena", "Olga", "Irina", "Sergey", "Dmitry", "Andrey", "Natalia", "Pavel", "Maria"]
-_LAST = [
-    "Ivanova",
-    "Petrov",
-    "Smirnova",
-    "Kuznetsov",
-    "Volkova",
-    "Sokolov",
-    "Popova",
-    "Lebedev",
-    "Orlova",
-    "Morozov",
-]
+# Russian surnames agree with the bearer's sex, so first and last names are drawn from matching lists.
+_NAMES = {
+    "F": (
+        ["Anna", "Elena", "Olga", "Irina", "Natalia", "Maria"],
+        ["Ivanova", "Smirnova", "Volkova", "Popova", "Orlova"],
+    ),
+    "M": (["Sergey", "Dmitry", "Andrey", "Pavel", "Mikhail", "Igor"], ["Petrov", "Kuznetsov", "Sokolov", "Lebedev"]),
+}
 
 
 def _short_name(region: Region) -> str:
