@@ -40,6 +40,8 @@ class Command(BaseCommand):
             logins = ", ".join(login.username for login in demo.DEMO_LOGINS)
             self.stdout.write(f"Demo logins: {logins} — password for all: {demo.DEMO_PASSWORD}")
         self.stdout.write("Press Ctrl-C to stop the web server and the worker.\n")
+        # SIGTERM (e.g. from a process manager) should stop the worker too, as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _raise_system_exit)
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
@@ -49,6 +51,10 @@ class Command(BaseCommand):
                     worker.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _raise_system_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def worker_arguments() -> list[str]:
