@@ -141,13 +141,15 @@ def celery_worker_thread(transactional_db: None) -> Iterator[Any]:
 def browser_page(live_server: Any) -> Iterator[Any]:
     """A page in Debian's headless chromium, driven by Playwright."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)  # CI machines are busy; assertions wait for slow pages
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(20_000)
         try:
             yield page
         finally:

@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from onconet.core.api import router as core_router
 from onconet.core.api_auth import SessionAuth, TokenAuth
 from onconet.core.errors import DomainError
+from onconet.passports.api import router as passports_router
 from onconet.tourism.api import router as tourism_router
 
 api = NinjaAPI(
@@ -72,3 +73,4 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", tourism_router)
+api.add_router("/", passports_router)

@@ -32,4 +32,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("onconet.core.urls")),
     path("", include("onconet.tourism.urls")),
+    path("", include("onconet.passports.urls")),
 ]

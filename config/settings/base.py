@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ninja",
     "onconet.core",
     "onconet.tourism",
+    "onconet.passports",
 ]
 
 MIDDLEWARE = [
@@ -218,3 +219,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Passports: the largest workbook accepted, and the thresholds of the validation rules.
+PASSPORT_IMPORT_MAX_MB = env_int("PASSPORT_IMPORT_MAX_MB", 20)
+PASSPORT_RETIREMENT_AGE = env_int("PASSPORT_RETIREMENT_AGE", 65)
+EQUIPMENT_SERVICE_LIFE_YEARS = env_int("EQUIPMENT_SERVICE_LIFE_YEARS", 10)
+PASSPORT_OUTLIER_Z = 3.0

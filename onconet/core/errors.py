@@ -28,10 +28,10 @@ class DomainError(Exception):
 
     status_code = 409
 
-    def __init__(self, detail: str, *, errors: list[FieldProblem] | None = None) -> None:
+    def __init__(self, detail: str, *, errors: list[Any] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.errors = errors or []
+        self.errors: list[Any] = errors or []  # FieldProblem or anything else with as_dict()
 
 
 class InvalidInput(DomainError):

@@ -46,14 +46,19 @@ class JobKind:
     label: str | Promise
     permission: str
     handler: Handler
+    user_startable: bool = True  # False: only a service starts it (e.g. after storing an upload)
 
 
 _REGISTRY: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, *, label: str | Promise, permission: str) -> Callable[[Handler], Handler]:
+def register_job_kind(
+    name: str, *, label: str | Promise, permission: str, user_startable: bool = True
+) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
-        _REGISTRY[name] = JobKind(name=name, label=label, permission=permission, handler=handler)
+        _REGISTRY[name] = JobKind(
+            name=name, label=label, permission=permission, handler=handler, user_startable=user_startable
+        )
         return handler
 
     return decorate
@@ -84,7 +89,9 @@ def execute_job(job_id: int) -> None:
         kind = get_job_kind(job.kind)
         result = kind.handler(job, Progress(job_id))
     except DomainError as exc:
-        _finish(job_id, status=JobStatus.FAILED, error=exc.detail)
+        # A refusal a person can act on: keep every listed problem with the job.
+        errors = [problem.as_dict() for problem in exc.errors]
+        _finish(job_id, status=JobStatus.FAILED, error=exc.detail, result={"errors": errors} if errors else None)
         return
     except Exception as exc:
         logger.exception("job %s (%s) failed", job_id, job.kind)
@@ -97,4 +104,6 @@ def _finish(job_id: int, *, status: JobStatus, result: dict[str, Any] | None = N
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error, "message": ""}
     if status == JobStatus.SUCCEEDED:
         fields.update(progress=100, result=result)
+    elif result is not None:
+        fields.update(result=result)
     Job.objects.filter(pk=job_id).update(**fields)

@@ -23,6 +23,8 @@ NATIONAL_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.NATIONAL_ANALYST})
 OFFICE_ROLES = frozenset({Role.COORDINATOR, Role.MEDICAL_REVIEWER, Role.FINANCE_OFFICER, Role.INTERPRETER})
 
 _VIEW_REFERENCE = {"core.view_country", "core.view_federaldistrict", "core.view_region", "core.view_facility"}
+_VIEW_PASSPORTS = {"passports.view_passport", "passports.view_standard"}
+_EDIT_PASSPORTS = {"passports.change_passport", "passports.add_passport", "passports.submit_passport"}
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.NATIONAL_ADMIN: {
@@ -32,6 +34,12 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.add_facility",
         "core.change_facility",
         "core.delete_facility",
+        *_VIEW_PASSPORTS,
+        *_EDIT_PASSPORTS,
+        "passports.approve_passport",
+        "passports.reopen_passport",
+        "passports.add_standard",
+        "passports.change_standard",
         "core.view_auditentry",
         "core.view_user",
         "core.add_user",
@@ -48,11 +56,19 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     },
     Role.NATIONAL_ANALYST: {
         *_VIEW_REFERENCE,
+        *_VIEW_PASSPORTS,
         "core.view_job",
         "core.run_network_census",
         "tourism.view_partner",
     },
-    Role.REGIONAL_REPORTER: {*_VIEW_REFERENCE, "core.add_facility", "core.change_facility", "core.view_job"},
+    Role.REGIONAL_REPORTER: {
+        *_VIEW_REFERENCE,
+        *_VIEW_PASSPORTS,
+        *_EDIT_PASSPORTS,
+        "core.add_facility",
+        "core.change_facility",
+        "core.view_job",
+    },
     Role.COORDINATOR: {
         *_VIEW_REFERENCE,
         "core.view_job",

@@ -427,12 +427,18 @@ def login_succeeded(*, user: User, request: HttpRequest | None = None) -> None:
 # ---------------------------------------------------------------- jobs
 
 
-def job_start(*, user: User, kind: str, params: dict[str, Any] | None = None) -> Job:
-    """Queue a background job; the worker picks it up once this transaction commits."""
+def job_start(*, user: User, kind: str, params: dict[str, Any] | None = None, internal: bool = False) -> Job:
+    """Queue a background job; the worker picks it up once this transaction commits.
+
+    `internal` is for services that prepared the job's parameters themselves (e.g. a stored upload);
+    other kinds take no parameters from outside.
+    """
     from onconet.core.tasks import run_job
 
     job_kind = get_job_kind(kind)
     require_permission(user, job_kind.permission, action=f"start {job_kind.label} jobs")
+    if not job_kind.user_startable and not internal:
+        raise InvalidInput(f'Jobs of kind "{kind}" are started by the page or API that prepares them.')
     job = Job.objects.create(kind=kind, params=params or {}, created_by=user)
     audit_record(actor=user, action=AuditAction.CREATE, obj=job)
     transaction.on_commit(lambda: run_job.delay(job.pk))

@@ -56,7 +56,7 @@ class LogoutView(auth_views.LogoutView):
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     board = selectors.dashboard_for(user=user)
-    startable = [kind for kind in job_kinds() if user.has_perm(kind.permission)]
+    startable = [kind for kind in job_kinds() if kind.user_startable and user.has_perm(kind.permission)]
     chart = {
         "labels": [str(label) for label, _n in board.facility_kinds],
         "values": [n for _l, n in board.facility_kinds],
@@ -220,7 +220,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def jobs(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     page = Paginator(selectors.jobs_list(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
-    startable = [kind for kind in job_kinds() if user.has_perm(kind.permission)]
+    startable = [kind for kind in job_kinds() if kind.user_startable and user.has_perm(kind.permission)]
     return render(request, "core/jobs.html", {"page": page, "startable_jobs": startable})
 
 

@@ -15,7 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _demo_snapshot():
+    from onconet.passports.models import Passport, StaffMember
+
     return (
+        list(Passport.objects.order_by("region__code", "period").values_list("region__code", "period", "status", "population")),
+        list(StaffMember.objects.order_by("passport__region__code", "passport__period", "staff_id").values_list(
+            "staff_id", "specialty", "birth_year", "fte"
+        )),
         list(
             Facility.objects.order_by("region__code", "code").values_list(
                 "code", "name", "kind", "parent__code", "located_in__code"
@@ -64,6 +70,10 @@ def test_demo_is_deterministic_and_complete(settings):
     }
     assert User.objects.get(username="analyst").check_password("onconet-demo")
     # wipe and rebuild with the same seed: identical
+    from onconet.passports.models import Passport, PassportEvent
+
+    PassportEvent.objects.all().delete()
+    Passport.objects.all().delete()
     User.objects.all().delete()
     Partner.objects.all().delete()
     Facility.objects.filter(located_in__isnull=False).delete()
@@ -87,9 +97,10 @@ def test_demo_users_have_no_password_when_debug_is_off(settings):
     assert not User.objects.get(username="admin").has_usable_password()
 
 
-def test_national_scale_is_bigger(settings):
-    call_command("demo", "--scale", "national", stdout=StringIO())
-    assert Facility.objects.count() > 800
+def test_national_scale_is_bigger(reference):
+    from onconet.core.demo import build_facilities
+
+    assert build_facilities(scale="national", seed=1) > 800
 
 
 def test_import_regions_reports_problems_with_exit_2(reference, tmp_path, capsys):

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from onconet.core import demo
+from onconet.passports.demo import build_passports
 from onconet.tourism.demo import build_partners
 
 
@@ -27,10 +28,11 @@ class Command(BaseCommand):
             facilities = demo.build_core(scale=scale, seed=seed)
             partners = build_partners()
             logins = demo.build_users(seed=seed, passwords=passwords, partners=dict(partners))
+            passports = build_passports(scale=scale, seed=seed)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo network loaded (scale {scale}, seed {seed}): {facilities} facilities, "
-                f"{len(partners)} partner countries, {len(logins)} users."
+                f"{len(partners)} partner countries, {len(logins)} users, {passports} passports."
             )
         )
         if passwords:
