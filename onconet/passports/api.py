@@ -45,7 +45,17 @@ class PassportOut(Schema):
     approved_at: datetime | None
 
 
-class PassportDetailOut(PassportOut):
+class PassportDetailOut(Schema):
+    id: int
+    region: str
+    period: int
+    status: str
+    population: int
+    cancer_incidence: int | None
+    dispensary: str | None
+    updated_at: datetime
+    submitted_at: datetime | None
+    approved_at: datetime | None
     counts: dict[str, int]
     compliance_score: float | None
     allowed_actions: list[str]
@@ -117,7 +127,16 @@ class RowIn(StrictSchema):
 def _detail(user: User, passport: Passport) -> dict[str, Any]:
     actions = [a for a in services.NEXT_STATES[passport.status] if _may(user, a)]  # type: ignore[index]
     return {
-        **PassportOut.from_orm(passport).model_dump(),
+        "id": passport.pk,
+        "region": passport.region.code,
+        "period": passport.period,
+        "status": passport.status,
+        "population": passport.population,
+        "cancer_incidence": passport.cancer_incidence,
+        "dispensary": passport.dispensary.code if passport.dispensary else None,
+        "updated_at": passport.updated_at,
+        "submitted_at": passport.submitted_at,
+        "approved_at": passport.approved_at,
         "counts": selectors.passport_counts(passport),
         "compliance_score": selectors.compliance_score(passport),
         "allowed_actions": actions,

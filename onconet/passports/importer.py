@@ -14,7 +14,7 @@ from typing import Any
 
 from onconet.core.models import Facility, FacilityKind, Region
 from onconet.passports.models import Standard
-from onconet.passports.sheets import SHEETS, Column, Sheet
+from onconet.passports.sheets import FACILITIES, SHEETS, Column, Sheet
 from onconet.passports.workbook import Problem, RawWorkbook
 
 Row = dict[str, Any]
@@ -265,13 +265,22 @@ def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, 
     for sheet in SHEETS[1:]:
         _check_unique(sheet, typed[sheet.name], problems)
 
-    # facility references: the facilities sheet, or the region's facilities already on record
+    # facility references: the facilities sheet (every row that names a code, even one with other problems,
+    # so that one bad cell does not make every reference to it an error too), or the region's record
     context = CheckContext.for_region(region, period)
-    context.facility_kinds.update({row["facility_code"]: row["kind"] for row in typed["facilities"]})
+    for _number, raw in book.sheets["facilities"].rows if "facilities" in book.sheets else []:
+        if raw.get("facility_code") is not None:
+            code, _ = _convert(FACILITIES.column("facility_code"), raw["facility_code"])
+            kind, _ = _convert(FACILITIES.column("kind"), raw.get("kind") or "")
+            context.facility_kinds[code] = kind or "unknown"
+    facilities_unreadable = any(p.sheet == "facilities" and p.row in (None, 1) for p in book.problems)
     for sheet in SHEETS[1:]:
         for row in typed[sheet.name]:
-            problems.extend(check_row(sheet.name, row, context))
-    if region_row and region_row.get("dispensary_facility_code"):
+            found = check_row(sheet.name, row, context)
+            if facilities_unreadable:  # references cannot be checked against a sheet that could not be read
+                found = [p for p in found if not p.message.startswith("unknown facility")]
+            problems.extend(found)
+    if region_row and region_row.get("dispensary_facility_code") and not facilities_unreadable:
         code = region_row["dispensary_facility_code"]
         kind = context.facility_kinds.get(code)
         if kind is None:

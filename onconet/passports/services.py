@@ -11,8 +11,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from onconet.core.audit import audit_record
-from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import AuditAction, Facility, Region, User
+from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.passports.importer import CheckContext, ParsedPassport, typed_row, validate
 from onconet.passports.models import (
@@ -64,6 +65,9 @@ def _require_region_access(user: User | None, region: Region, *, permission: str
     if user is None:
         return
     require_permission(user, permission, action=action)
+    if user.role == Role.REGIONAL_REPORTER and user.region_id != region.pk:
+        own = user.region.code if user.region else "no region"
+        raise NotAllowed(f"You report for {own}; this is {region.code}'s passport.")
     get_visible(user, Region.objects.all(), pk=region.pk)
 
 

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ class Problem:
         value = self.value
         if isinstance(value, date | datetime):
             value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
         elif value is not None and not isinstance(value, str | int | float | bool):
             value = str(value)
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "value": value, "message": self.message}
