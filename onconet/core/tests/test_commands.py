@@ -18,10 +18,16 @@ def _demo_snapshot():
     from onconet.passports.models import Passport, StaffMember
 
     return (
-        list(Passport.objects.order_by("region__code", "period").values_list("region__code", "period", "status", "population")),
-        list(StaffMember.objects.order_by("passport__region__code", "passport__period", "staff_id").values_list(
-            "staff_id", "specialty", "birth_year", "fte"
-        )),
+        list(
+            Passport.objects.order_by("region__code", "period").values_list(
+                "region__code", "period", "status", "population"
+            )
+        ),
+        list(
+            StaffMember.objects.order_by("passport__region__code", "passport__period", "staff_id").values_list(
+                "staff_id", "specialty", "birth_year", "fte"
+            )
+        ),
         list(
             Facility.objects.order_by("region__code", "code").values_list(
                 "code", "name", "kind", "parent__code", "located_in__code"

@@ -19,40 +19,112 @@ def valid_rows(region: str = "RU-KLU", period: int = 2025) -> dict[str, list[dic
     r = region
     return {
         "region": [
-            {"region_code": r, "period": period, "population": 1_010_930, "cancer_incidence": 5200,
-             "dispensary_facility_code": "DISP"}
+            {
+                "region_code": r,
+                "period": period,
+                "population": 1_010_930,
+                "cancer_incidence": 5200,
+                "dispensary_facility_code": "DISP",
+            }
         ],
         "facilities": [
-            {"region_code": r, "facility_code": "DISP", "name": "Regional Oncology Dispensary", "kind": "dispensary",
-             "address": "Kaluga, Vishnevskogo 2", "latitude": 54.5, "longitude": 36.27, "building_condition": "good",
-             "opened_year": 1975},
+            {
+                "region_code": r,
+                "facility_code": "DISP",
+                "name": "Regional Oncology Dispensary",
+                "kind": "dispensary",
+                "address": "Kaluga, Vishnevskogo 2",
+                "latitude": 54.5,
+                "longitude": 36.27,
+                "building_condition": "good",
+                "opened_year": 1975,
+            },
             {"region_code": r, "facility_code": "H1", "name": "Regional Hospital", "kind": "hospital"},
-            {"region_code": r, "facility_code": "CAOP1", "name": "CAOP Obninsk", "kind": "caop",
-             "parent_facility_code": "DISP", "located_in_facility_code": "H1", "building_condition": "satisfactory"},
+            {
+                "region_code": r,
+                "facility_code": "CAOP1",
+                "name": "CAOP Obninsk",
+                "kind": "caop",
+                "parent_facility_code": "DISP",
+                "located_in_facility_code": "H1",
+                "building_condition": "satisfactory",
+            },
         ],
         "staff": [
-            {"region_code": r, "facility_code": "DISP", "staff_id": "S1", "specialty": "radiologist",
-             "birth_year": period - 62, "fte": 1, "sex": "F", "hired_year": 1990},
-            {"region_code": r, "facility_code": "DISP", "staff_id": "S2", "specialty": "radiation_oncologist",
-             "birth_year": period - 45, "fte": 0.5, "sex": "M", "hired_year": 2010},
-            {"region_code": r, "facility_code": "CAOP1", "staff_id": "S3", "specialty": "oncologist",
-             "birth_year": period - 30, "fte": 1.25},
+            {
+                "region_code": r,
+                "facility_code": "DISP",
+                "staff_id": "S1",
+                "specialty": "radiologist",
+                "birth_year": period - 62,
+                "fte": 1,
+                "sex": "F",
+                "hired_year": 1990,
+            },
+            {
+                "region_code": r,
+                "facility_code": "DISP",
+                "staff_id": "S2",
+                "specialty": "radiation_oncologist",
+                "birth_year": period - 45,
+                "fte": 0.5,
+                "sex": "M",
+                "hired_year": 2010,
+            },
+            {
+                "region_code": r,
+                "facility_code": "CAOP1",
+                "staff_id": "S3",
+                "specialty": "oncologist",
+                "birth_year": period - 30,
+                "fte": 1.25,
+            },
         ],
         "equipment": [
-            {"region_code": r, "facility_code": "DISP", "equipment_id": "E1", "kind": "linac", "year_installed": period - 3,
-             "condition": "working", "manufacturer": "Varian", "model": "TrueBeam", "available_hours_per_week": 60,
-             "used_hours_per_week": 45, "procedures_last_year": 7000},
-            {"region_code": r, "facility_code": "H1", "equipment_id": "E2", "kind": "ct", "year_installed": period - 12,
-             "condition": "needs_repair", "available_hours_per_week": 80, "used_hours_per_week": 20},
+            {
+                "region_code": r,
+                "facility_code": "DISP",
+                "equipment_id": "E1",
+                "kind": "linac",
+                "year_installed": period - 3,
+                "condition": "working",
+                "manufacturer": "Varian",
+                "model": "TrueBeam",
+                "available_hours_per_week": 60,
+                "used_hours_per_week": 45,
+                "procedures_last_year": 7000,
+            },
+            {
+                "region_code": r,
+                "facility_code": "H1",
+                "equipment_id": "E2",
+                "kind": "ct",
+                "year_installed": period - 12,
+                "condition": "needs_repair",
+                "available_hours_per_week": 80,
+                "used_hours_per_week": 20,
+            },
         ],
         "beds": [
             {"region_code": r, "facility_code": "DISP", "profile": "surgical", "beds": 60, "occupancy_rate": 0.85},
-            {"region_code": r, "facility_code": "DISP", "profile": "palliative", "beds": 10,
-             "located_in_facility_code": "H1", "occupancy_rate": 0.9},
+            {
+                "region_code": r,
+                "facility_code": "DISP",
+                "profile": "palliative",
+                "beds": 10,
+                "located_in_facility_code": "H1",
+                "occupancy_rate": 0.9,
+            },
         ],
         "compliance": [
-            {"region_code": r, "facility_code": "DISP", "standard_code": "MDT-01", "status": "met",
-             "evidence": "Tumour board minutes", "assessed_on": f"{period}-03-31"},
+            {
+                "region_code": r,
+                "facility_code": "DISP",
+                "standard_code": "MDT-01",
+                "status": "met",
+                "evidence": "Tumour board minutes",
+                "assessed_on": f"{period}-03-31",
+            },
             {"region_code": r, "facility_code": "DISP", "standard_code": "DX-14", "status": "partial"},
         ],
     }
@@ -80,9 +152,7 @@ def xlsx_bytes(rows: dict[str, list[dict[str, Any]]], *, headers: dict[str, list
     return buffer.getvalue()
 
 
-def csv_zip_bytes(
-    rows: dict[str, list[dict[str, Any]]], *, encoding: str = "utf-8", delimiter: str = ","
-) -> bytes:
+def csv_zip_bytes(rows: dict[str, list[dict[str, Any]]], *, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for sheet in SHEETS:
@@ -97,7 +167,9 @@ def csv_zip_bytes(
     return buffer.getvalue()
 
 
-def changed(rows: dict[str, list[dict[str, Any]]], sheet: str, index: int, **values: Any) -> dict[str, list[dict[str, Any]]]:
+def changed(
+    rows: dict[str, list[dict[str, Any]]], sheet: str, index: int, **values: Any
+) -> dict[str, list[dict[str, Any]]]:
     out = copy.deepcopy(rows)
     out[sheet][index].update(values)
     return out

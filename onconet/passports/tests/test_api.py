@@ -47,7 +47,9 @@ def test_import_problems_are_json(client, users, reference):
     assert response.status_code == 400
     body = response.json()
     assert body["detail"] == "The workbook has 1 problem(s); nothing was imported."
-    assert body["errors"] == [{"sheet": "beds", "row": 2, "column": "beds", "value": -1, "message": "must be at least 0"}]
+    assert body["errors"] == [
+        {"sheet": "beds", "row": 2, "column": "beds", "value": -1, "message": "must be at least 0"}
+    ]
     assert not Passport.objects.exists()
 
 
@@ -75,8 +77,10 @@ def test_import_job_is_queued(client, users, reference, django_capture_on_commit
 
 def test_import_job_kind_cannot_be_started_with_made_up_params(client, users):
     response = client.post(
-        f"{API}/jobs", data={"kind": "passport_import", "params": {"path": "../../etc/passwd", "period": 2025}},
-        content_type="application/json", **bearer(users["reporter"]),
+        f"{API}/jobs",
+        data={"kind": "passport_import", "params": {"path": "../../etc/passwd", "period": 2025}},
+        content_type="application/json",
+        **bearer(users["reporter"]),
     )
     assert response.status_code == 400
 
@@ -102,7 +106,9 @@ def test_workflow_over_the_api(client, users, passport):
     assert response.status_code == 409
     assert response.json()["errors"] == [{"field": "status", "message": "allowed: submit", "value": "draft"}]
     assert client.post(f"{API}/passports/{passport.pk}/submit", **reporter).json()["status"] == "submitted"
-    response = client.post(f"{API}/passports/{passport.pk}/return", data={"comment": ""}, content_type="application/json", **admin)
+    response = client.post(
+        f"{API}/passports/{passport.pk}/return", data={"comment": ""}, content_type="application/json", **admin
+    )
     assert response.status_code == 400
     response = client.post(
         f"{API}/passports/{passport.pk}/approve", data={"comment": "ok"}, content_type="application/json", **reporter
@@ -136,15 +142,41 @@ def test_exports(client, users, passport):
 def test_rows_over_the_api(client, users, passport):
     auth = bearer(users["reporter"])
     url = f"{API}/passports/{passport.pk}/sections/staff"
-    response = client.post(url, data={"values": {"facility_code": "DISP", "staff_id": "S7", "specialty": "oncologist",
-                                                  "birth_year": 1985, "fte": 1}}, content_type="application/json", **auth)
+    response = client.post(
+        url,
+        data={
+            "values": {
+                "facility_code": "DISP",
+                "staff_id": "S7",
+                "specialty": "oncologist",
+                "birth_year": 1985,
+                "fte": 1,
+            }
+        },
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 201
     row_id = response.json()["id"]
-    response = client.post(url, data={"values": {"staff_id": "S8", "nickname": "Doc"}}, content_type="application/json", **auth)
+    response = client.post(
+        url, data={"values": {"staff_id": "S8", "nickname": "Doc"}}, content_type="application/json", **auth
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "nickname", "message": "unknown column"}]
-    response = client.put(f"{url}/{row_id}", data={"values": {"facility_code": "DISP", "staff_id": "S7",
-                          "specialty": "oncologist", "birth_year": 1985, "fte": 7}}, content_type="application/json", **auth)
+    response = client.put(
+        f"{url}/{row_id}",
+        data={
+            "values": {
+                "facility_code": "DISP",
+                "staff_id": "S7",
+                "specialty": "oncologist",
+                "birth_year": 1985,
+                "fte": 7,
+            }
+        },
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "fte", "message": "must be at most 1.5", "value": 7}]
     assert client.delete(f"{url}/{row_id}", **auth).status_code == 204
@@ -153,20 +185,36 @@ def test_rows_over_the_api(client, users, passport):
 
 
 def test_create_passport_with_copy_forward(client, users, passport):
-    response = client.post(f"{API}/passports", data={"region": "RU-KLU", "period": 2026, "copy_forward": True},
-                           content_type="application/json", **bearer(users["reporter"]))
+    response = client.post(
+        f"{API}/passports",
+        data={"region": "RU-KLU", "period": 2026, "copy_forward": True},
+        content_type="application/json",
+        **bearer(users["reporter"]),
+    )
     assert response.status_code == 201
     assert response.json()["counts"]["staff"] == 3
-    response = client.post(f"{API}/passports", data={"region": "RU-MOW", "period": 2026},
-                           content_type="application/json", **bearer(users["reporter"]))
+    response = client.post(
+        f"{API}/passports",
+        data={"region": "RU-MOW", "period": 2026},
+        content_type="application/json",
+        **bearer(users["reporter"]),
+    )
     assert response.status_code == 404  # another region is outside the reporter's scope
 
 
 def test_standards_api(client, users, reference):
-    response = client.post(f"{API}/standards", data={"code": "RT-QA-01", "title": "Radiotherapy QA"},
-                           content_type="application/json", **bearer(users["reporter"]))
+    response = client.post(
+        f"{API}/standards",
+        data={"code": "RT-QA-01", "title": "Radiotherapy QA"},
+        content_type="application/json",
+        **bearer(users["reporter"]),
+    )
     assert response.status_code == 403
-    response = client.post(f"{API}/standards", data={"code": "RT-QA-01", "title": "Radiotherapy QA"},
-                           content_type="application/json", **bearer(users["admin"]))
+    response = client.post(
+        f"{API}/standards",
+        data={"code": "RT-QA-01", "title": "Radiotherapy QA"},
+        content_type="application/json",
+        **bearer(users["admin"]),
+    )
     assert response.status_code == 200
     assert [s["code"] for s in client.get(f"{API}/standards", **bearer(users["reporter"])).json()] == ["RT-QA-01"]

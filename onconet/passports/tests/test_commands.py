@@ -83,7 +83,9 @@ def test_hyphenated_command_from_the_console_script(tmp_path):
     out = tmp_path / "t.xlsx"
     result = subprocess.run(
         [sys.executable, "-m", "onconet.cli", "passport-template", str(out)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert Path(out).exists()

@@ -92,17 +92,34 @@ def test_dry_run_checks_and_writes_nothing(standards):
 def test_extra_and_missing_columns(standards):
     headers = {"staff": ["region_code", "facility_code", "staff_id", "specialty", "fte", "sex", "hired_year", "name"]}
     found = problems_of(xlsx_bytes(valid_rows(), headers=headers))
-    assert {"sheet": "staff", "row": 1, "column": "name", "value": None,
-            "message": "Unknown column; the columns of staff are region_code, facility_code, staff_id, specialty, "
-                       "birth_year, fte, sex, hired_year."} in found
-    assert {"sheet": "staff", "row": 1, "column": "birth_year", "value": None,
-            "message": "A required column is missing."} in found
+    assert {
+        "sheet": "staff",
+        "row": 1,
+        "column": "name",
+        "value": None,
+        "message": "Unknown column; the columns of staff are region_code, facility_code, staff_id, specialty, "
+        "birth_year, fte, sex, hired_year.",
+    } in found
+    assert {
+        "sheet": "staff",
+        "row": 1,
+        "column": "birth_year",
+        "value": None,
+        "message": "A required column is missing.",
+    } in found
 
 
 def test_text_where_a_number_belongs(standards):
     found = problems_of(xlsx_bytes(changed(valid_rows(), "staff", 1, birth_year="nineteen-eighty")))
-    assert found == [{"sheet": "staff", "row": 3, "column": "birth_year", "value": "nineteen-eighty",
-                      "message": "must be a whole number"}]
+    assert found == [
+        {
+            "sheet": "staff",
+            "row": 3,
+            "column": "birth_year",
+            "value": "nineteen-eighty",
+            "message": "must be a whole number",
+        }
+    ]
 
 
 def test_negative_beds(standards):
@@ -112,14 +129,21 @@ def test_negative_beds(standards):
 
 def test_birth_year_in_the_future(standards):
     found = problems_of(xlsx_bytes(changed(valid_rows(), "staff", 0, birth_year=2031, hired_year=None)))
-    assert found == [{"sheet": "staff", "row": 2, "column": "birth_year", "value": 2031,
-                      "message": "must be between 1935 and 2007"}]
+    assert found == [
+        {"sheet": "staff", "row": 2, "column": "birth_year", "value": 2031, "message": "must be between 1935 and 2007"}
+    ]
 
 
 def test_unknown_region(standards):
     rows = valid_rows(region="RU-ZZZ")
     found = problems_of(xlsx_bytes(rows))
-    assert {"sheet": "region", "row": 2, "column": "region_code", "value": "RU-ZZZ", "message": "unknown region"} in found
+    assert {
+        "sheet": "region",
+        "row": 2,
+        "column": "region_code",
+        "value": "RU-ZZZ",
+        "message": "unknown region",
+    } in found
 
 
 def test_unknown_facility_specialty_and_equipment_kind(standards):
@@ -131,8 +155,15 @@ def test_unknown_facility_specialty_and_equipment_kind(standards):
     assert messages[("equipment", 2, "kind")].startswith("must be one of ct, mri, pet_ct")
     # the facility of a row with a bad specialty is not checked further; report it from a clean row
     found = problems_of(xlsx_bytes(changed(valid_rows(), "staff", 0, facility_code="NOWHERE")))
-    assert found == [{"sheet": "staff", "row": 2, "column": "facility_code", "value": "NOWHERE",
-                      "message": "unknown facility: not in the facilities sheet nor on record for the region"}]
+    assert found == [
+        {
+            "sheet": "staff",
+            "row": 2,
+            "column": "facility_code",
+            "value": "NOWHERE",
+            "message": "unknown facility: not in the facilities sheet nor on record for the region",
+        }
+    ]
 
 
 def test_facility_on_record_for_the_region_may_be_referenced(standards, region):
@@ -147,22 +178,46 @@ def test_duplicate_keys(standards):
     rows["staff"].append(dict(rows["staff"][0]))
     rows["compliance"].append(dict(rows["compliance"][0]))
     found = problems_of(xlsx_bytes(rows))
-    assert {"sheet": "staff", "row": 5, "column": "staff_id", "value": "S1",
-            "message": "duplicate key (staff_id=S1): already on row 2"} in found
-    assert {"sheet": "compliance", "row": 4, "column": "facility_code", "value": "DISP",
-            "message": "duplicate key (facility_code=DISP, standard_code=MDT-01): already on row 2"} in found
+    assert {
+        "sheet": "staff",
+        "row": 5,
+        "column": "staff_id",
+        "value": "S1",
+        "message": "duplicate key (staff_id=S1): already on row 2",
+    } in found
+    assert {
+        "sheet": "compliance",
+        "row": 4,
+        "column": "facility_code",
+        "value": "DISP",
+        "message": "duplicate key (facility_code=DISP, standard_code=MDT-01): already on row 2",
+    } in found
 
 
 def test_region_code_differs_from_the_region_sheet(standards):
     found = problems_of(xlsx_bytes(changed(valid_rows(), "equipment", 1, region_code="RU-TUL")))
-    assert found == [{"sheet": "equipment", "row": 3, "column": "region_code", "value": "RU-TUL",
-                      "message": "differs from the region sheet's RU-KLU"}]
+    assert found == [
+        {
+            "sheet": "equipment",
+            "row": 3,
+            "column": "region_code",
+            "value": "RU-TUL",
+            "message": "differs from the region sheet's RU-KLU",
+        }
+    ]
 
 
 def test_used_hours_above_available(standards):
     found = problems_of(xlsx_bytes(changed(valid_rows(), "equipment", 0, used_hours_per_week=70)))
-    assert found == [{"sheet": "equipment", "row": 2, "column": "used_hours_per_week", "value": 70,
-                      "message": "must be ≤ available_hours_per_week (60)"}]
+    assert found == [
+        {
+            "sheet": "equipment",
+            "row": 2,
+            "column": "used_hours_per_week",
+            "value": 70,
+            "message": "must be ≤ available_hours_per_week (60)",
+        }
+    ]
 
 
 def test_every_problem_is_listed_at_once(standards):
@@ -188,14 +243,26 @@ def test_csv_with_a_wrong_encoding(standards):
 
 def test_csv_with_a_wrong_delimiter(standards):
     found = problems_of(csv_zip_bytes(valid_rows(), delimiter=";"), filename="passport.zip")
-    assert {"sheet": "staff", "row": 1, "column": "", "value": None,
-            "message": "The columns are separated by semicolons; use commas."} in found
+    assert {
+        "sheet": "staff",
+        "row": 1,
+        "column": "",
+        "value": None,
+        "message": "The columns are separated by semicolons; use commas.",
+    } in found
 
 
 def test_a_file_that_is_not_a_workbook(standards):
     found = problems_of(b"%PDF-1.7 this is a pdf", filename="passport.xlsx")
-    assert found == [{"sheet": "", "row": None, "column": "", "value": "passport.xlsx",
-                      "message": "This is not an XLSX workbook or a zip of CSV files."}]
+    assert found == [
+        {
+            "sheet": "",
+            "row": None,
+            "column": "",
+            "value": "passport.xlsx",
+            "message": "This is not an XLSX workbook or a zip of CSV files.",
+        }
+    ]
 
 
 def test_an_empty_file(standards):
@@ -211,22 +278,41 @@ def test_a_workbook_over_the_size_limit(standards, settings):
 
 def test_the_period_must_match(standards):
     found = problems_of(xlsx_bytes(valid_rows(period=2024)), period=2025)
-    assert {"sheet": "region", "row": 2, "column": "period", "value": 2024,
-            "message": "the import is for 2025; the workbook says 2024"} in found
+    assert {
+        "sheet": "region",
+        "row": 2,
+        "column": "period",
+        "value": 2024,
+        "message": "the import is for 2025; the workbook says 2024",
+    } in found
 
 
 def test_unknown_standard(standards):
     found = problems_of(xlsx_bytes(changed(valid_rows(), "compliance", 0, standard_code="ISO-9999")))
-    assert found == [{"sheet": "compliance", "row": 2, "column": "standard_code", "value": "ISO-9999",
-                      "message": "unknown standard: not in the catalogue"}]
+    assert found == [
+        {
+            "sheet": "compliance",
+            "row": 2,
+            "column": "standard_code",
+            "value": "ISO-9999",
+            "message": "unknown standard: not in the catalogue",
+        }
+    ]
 
 
 def test_dispensary_must_be_a_dispensary(standards):
     rows = valid_rows()
     rows["region"][0]["dispensary_facility_code"] = "H1"
     found = problems_of(xlsx_bytes(rows))
-    assert found == [{"sheet": "region", "row": 2, "column": "dispensary_facility_code", "value": "H1",
-                      "message": "is a hospital, not a dispensary"}]
+    assert found == [
+        {
+            "sheet": "region",
+            "row": 2,
+            "column": "dispensary_facility_code",
+            "value": "H1",
+            "message": "is a hospital, not a dispensary",
+        }
+    ]
 
 
 @pytest.mark.parametrize("status", [PassportStatus.APPROVED, PassportStatus.SUBMITTED])

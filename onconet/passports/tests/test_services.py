@@ -25,7 +25,9 @@ def test_submit_approve_is_audited_and_in_the_history(passport, users):
     passport.refresh_from_db()
     assert passport.status == PassportStatus.APPROVED
     assert passport.approved_at is not None
-    actions = list(PassportEvent.objects.filter(passport=passport).order_by("at", "id").values_list("action", "to_status"))
+    actions = list(
+        PassportEvent.objects.filter(passport=passport).order_by("at", "id").values_list("action", "to_status")
+    )
     assert actions[-2:] == [("submit", "submitted"), ("approve", "approved")]
     changes = AuditEntry.objects.filter(action=AuditAction.STATE_CHANGE, object_id=str(passport.pk))
     assert sorted(tuple(e.changes["status"]) for e in changes) == [("draft", "submitted"), ("submitted", "approved")]
@@ -77,9 +79,12 @@ def test_approved_passport_is_locked_until_reopened_with_a_reason(passport, user
     services.passport_approve(passport=passport, user=users["admin"])
     row = StaffMember.objects.get(staff_id="S1")
     with pytest.raises(DomainError, match="approved and locked"):
-        services.passport_row_save(user=users["reporter"], passport=passport, section="staff",
-                                   values={"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist",
-                                           "birth_year": 1980, "fte": 1})
+        services.passport_row_save(
+            user=users["reporter"],
+            passport=passport,
+            section="staff",
+            values={"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist", "birth_year": 1980, "fte": 1},
+        )
     with pytest.raises(DomainError):
         services.passport_row_delete(user=users["reporter"], passport=passport, section="staff", row_id=row.pk)
     with pytest.raises(NotAllowed):
@@ -116,16 +121,30 @@ def test_copy_forward_without_an_earlier_passport_is_refused(users, other_region
 def test_row_save_uses_the_import_rules(passport, users):
     with pytest.raises(InvalidInput) as err:
         services.passport_row_save(
-            user=users["reporter"], passport=passport, section="staff",
-            values={"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist", "birth_year": "2030",
-                    "fte": "2"},
+            user=users["reporter"],
+            passport=passport,
+            section="staff",
+            values={
+                "facility_code": "DISP",
+                "staff_id": "S9",
+                "specialty": "oncologist",
+                "birth_year": "2030",
+                "fte": "2",
+            },
         )
     assert sorted((p.field, p.message) for p in err.value.errors) == [("fte", "must be at most 1.5")]
     with pytest.raises(InvalidInput) as err:
         services.passport_row_save(
-            user=users["reporter"], passport=passport, section="staff",
-            values={"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist", "birth_year": "2030",
-                    "fte": "1"},
+            user=users["reporter"],
+            passport=passport,
+            section="staff",
+            values={
+                "facility_code": "DISP",
+                "staff_id": "S9",
+                "specialty": "oncologist",
+                "birth_year": "2030",
+                "fte": "1",
+            },
         )
     assert [(p.field, p.message) for p in err.value.errors] == [("birth_year", "must be between 1935 and 2007")]
     assert StaffMember.objects.filter(passport=passport).count() == 3
@@ -141,8 +160,9 @@ def test_row_save_adds_changes_and_refuses_duplicates(passport, users):
     assert changed.pk == added.pk
     assert str(StaffMember.objects.get(pk=added.pk).fte) == "0.50"
     with pytest.raises(InvalidInput) as err:
-        services.passport_row_save(user=users["reporter"], passport=passport, section="staff",
-                                   values={**values, "staff_id": "S1"})
+        services.passport_row_save(
+            user=users["reporter"], passport=passport, section="staff", values={**values, "staff_id": "S1"}
+        )
     assert err.value.errors[0].message == "another row of this passport has the same staff_id"
 
 
@@ -158,11 +178,17 @@ def test_region_sheet_update_checks_the_dispensary(passport, users):
 
     hospital = Facility.objects.get(region=passport.region, code="H1")
     with pytest.raises(InvalidInput) as err:
-        services.passport_update_region_sheet(user=users["reporter"], passport=passport, population=0,
-                                              cancer_incidence=-1, dispensary_id=hospital.pk)
+        services.passport_update_region_sheet(
+            user=users["reporter"], passport=passport, population=0, cancer_incidence=-1, dispensary_id=hospital.pk
+        )
     assert sorted(p.field for p in err.value.errors) == ["cancer_incidence", "dispensary", "population"]
-    services.passport_update_region_sheet(user=users["reporter"], passport=passport, population=1_000_000,
-                                          cancer_incidence=5000, dispensary_id=passport.dispensary_id)
+    services.passport_update_region_sheet(
+        user=users["reporter"],
+        passport=passport,
+        population=1_000_000,
+        cancer_incidence=5000,
+        dispensary_id=passport.dispensary_id,
+    )
     passport.refresh_from_db()
     assert passport.population == 1_000_000
 

@@ -38,7 +38,11 @@ def test_pages_render_for_the_reporter(client, users, passport):
 
 def test_other_regions_passport_pages_are_404(client, users, passport):
     client.force_login(users["reporter2"])
-    for url in (f"/passports/{passport.pk}/", f"/passports/{passport.pk}/staff/", f"/passports/{passport.pk}/export/xlsx/"):
+    for url in (
+        f"/passports/{passport.pk}/",
+        f"/passports/{passport.pk}/staff/",
+        f"/passports/{passport.pk}/export/xlsx/",
+    ):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/passports/{passport.pk}/do/submit/").status_code == 404
     passport.refresh_from_db()
@@ -54,14 +58,20 @@ def test_partner_agent_cannot_see_passports(client, users, passport):
 def test_htmx_add_row_shows_problems_next_to_fields(client, users, passport):
     client.force_login(users["reporter"])
     url = f"/passports/{passport.pk}/staff/rows/"
-    response = client.post(url, {"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist",
-                                 "birth_year": "2024", "fte": "1"}, **HTMX)
+    response = client.post(
+        url,
+        {"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist", "birth_year": "2024", "fte": "1"},
+        **HTMX,
+    )
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#new-row"
     assert response.context["form"].errors["birth_year"] == ["must be between 1935 and 2007"]
     assert not StaffMember.objects.filter(staff_id="S9").exists()
-    response = client.post(url, {"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist",
-                                 "birth_year": "1980", "fte": "1"}, **HTMX)
+    response = client.post(
+        url,
+        {"facility_code": "DISP", "staff_id": "S9", "specialty": "oncologist", "birth_year": "1980", "fte": "1"},
+        **HTMX,
+    )
     assert b'id="row-' in response.content
     assert b'hx-swap-oob="outerHTML:#new-row"' in response.content
     assert StaffMember.objects.filter(staff_id="S9").exists()
@@ -73,8 +83,17 @@ def test_htmx_edit_and_delete_row(client, users, passport):
     url = f"/passports/{passport.pk}/staff/rows/{row.pk}/"
     form = client.get(url + "?edit=1", **HTMX)
     assert b'name="staff_id"' in form.content
-    response = client.post(url, {"facility_code": "CAOP1", "staff_id": "S3", "specialty": "chemotherapist",
-                                 "birth_year": "1995", "fte": "0.75"}, **HTMX)
+    response = client.post(
+        url,
+        {
+            "facility_code": "CAOP1",
+            "staff_id": "S3",
+            "specialty": "chemotherapist",
+            "birth_year": "1995",
+            "fte": "0.75",
+        },
+        **HTMX,
+    )
     assert response.status_code == 200
     row.refresh_from_db()
     assert row.specialty == "chemotherapist"
@@ -126,11 +145,15 @@ def test_import_page_queues_a_job(client, users, reference, django_capture_on_co
 
 def test_region_sheet_form(client, users, passport):
     client.force_login(users["reporter"])
-    response = client.post(f"/passports/{passport.pk}/region/", {"population": "abc", "cancer_incidence": "",
-                                                                 "dispensary": str(passport.dispensary_id)})
+    response = client.post(
+        f"/passports/{passport.pk}/region/",
+        {"population": "abc", "cancer_incidence": "", "dispensary": str(passport.dispensary_id)},
+    )
     assert response.context["errors"] == {"population": "must be a whole number"}
-    response = client.post(f"/passports/{passport.pk}/region/", {"population": "1000000", "cancer_incidence": "4900",
-                                                                 "dispensary": str(passport.dispensary_id)})
+    response = client.post(
+        f"/passports/{passport.pk}/region/",
+        {"population": "1000000", "cancer_incidence": "4900", "dispensary": str(passport.dispensary_id)},
+    )
     assert response.status_code == 302
     passport.refresh_from_db()
     assert (passport.population, passport.cancer_incidence) == (1_000_000, 4900)

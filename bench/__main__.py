@@ -1,0 +1,85 @@
+"""`make bench`: run every benchmark on SQLite and on PostgreSQL (when DATABASE_URL or the local server is up),
+write bench/results/*.json and print a markdown table for the README."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def _run(args: list[str], env: dict[str, str]) -> dict[str, object]:
+    output = subprocess.run(
+        [sys.executable, "-m", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if output.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{output.stderr[-3000:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _postgres_url(name: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc}); benchmarking SQLite only")
+        return None
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def passport_import() -> list[dict[str, object]]:
+    results = []
+    work = Path(tempfile.mkdtemp(prefix="onconet-bench-"))
+    try:
+        base_env = {**os.environ, "LOG_LEVEL": "WARNING", "DEBUG": "1"}
+        base_env.pop("DATABASE_URL", None)
+        gen_env = {**base_env, "ONCONET_VAR_DIR": str(work / "gen")}
+        totals = _run(["bench.passport_import", "generate", str(work / "workbooks")], gen_env)
+        print("generated", totals)
+        targets = [("sqlite", {"ONCONET_VAR_DIR": str(work / "sqlite")})]
+        pg = _postgres_url("onconet_bench")
+        if pg:
+            targets.append(("postgresql", {"ONCONET_VAR_DIR": str(work / "pg"), "DATABASE_URL": pg}))
+        for name, extra in targets:
+            result = _run(["bench.passport_import", "import", str(work / "workbooks")], {**base_env, **extra})
+            result.update(totals=totals)
+            print(name, result)
+            results.append(result)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    imports = passport_import()
+    (RESULTS / "passport_import.json").write_text(json.dumps({"machine": machine, "results": imports}, indent=2) + "\n")
+    print("\n| database | workbooks | staff rows | import, s | rows/s | peak RSS, MiB | validate largest region, s |")
+    print("|---|---|---|---|---|---|---|")
+    for r in imports:
+        print(
+            f"| {r['database']} | {r['workbooks']} | {r['staff_rows']:,} | {r['import_seconds']} | {r['rows_per_second']:,} "
+            f"| {r['peak_rss_mib']} | {r['validate_largest_region_seconds_median']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
