@@ -76,8 +76,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for r in imports:
         print(
-            f"| {r['database']} | {r['workbooks']} | {r['staff_rows']:,} | {r['import_seconds']} | {r['rows_per_second']:,} "
-            f"| {r['peak_rss_mib']} | {r['validate_largest_region_seconds_median']} |"
+            f"| {r['database']} | {r['workbooks']} | {r['staff_rows']:,} | {r['import_seconds']} "
+            f"| {r['rows_per_second']:,} | {r['peak_rss_mib']} | {r['validate_largest_region_seconds_median']} |"
         )
 
 

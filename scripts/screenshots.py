@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,6 +27,48 @@ SHOTS = [
 ]
 
 
+def login(page: Page, base: str, username: str, language: str = "en") -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "onconet-demo")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#dashboard-title")
+    if language != "en":
+        page.select_option("#language-select", language)
+        page.wait_for_selector(f"html[lang={language}]")
+
+
+def passport_shots(browser: Browser, base: str) -> None:
+    """The passport overview with its check results, a section, and an import with problems."""
+    sys.path.insert(0, str(OUT.parent.parent))
+    from onconet.passports.tests.factories import changed, valid_rows, xlsx_bytes
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, base, "admin")
+    page.goto(f"{base}/passports/?status=submitted")
+    page.click("#passports-table tbody a")
+    page.click("#check-button")
+    page.wait_for_selector("#check-summary")
+    page.screenshot(path=str(OUT / "passport-overview.png"), full_page=True)
+    page.click("#tab-equipment")
+    page.wait_for_selector("#section-table")
+    page.screenshot(path=str(OUT / "passport-staff.png"))
+    rows = changed(changed(valid_rows(period=2026), "beds", 0, beds=-4), "staff", 0, birth_year=2030, hired_year=None)
+    rows = changed(rows, "equipment", 0, used_hours_per_week=75)
+    rows = changed(rows, "staff", 1, specialty="astrologer")
+    bad = OUT / "bad-workbook.xlsx"
+    bad.write_bytes(xlsx_bytes(rows))
+    page.goto(f"{base}/passports/import/")
+    page.set_input_files("#id_file", str(bad))
+    page.fill("#id_period", "2026")
+    page.click("#import-submit")
+    page.wait_for_selector("#problems-table", timeout=60_000)
+    page.screenshot(path=str(OUT / "passport-import-problems.png"), full_page=True)
+    bad.unlink()
+    context.close()
+
+
 def main(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -34,20 +76,15 @@ def main(base: str) -> None:
         for name, username, language, path, selector in SHOTS:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
-            page.goto(f"{base}/accounts/login/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", "onconet-demo")
-            page.click("button[type=submit]")
-            page.wait_for_selector("#dashboard-title")
-            if language != "en":
-                page.select_option("#language-select", language)
-                page.wait_for_selector(f"html[lang={language}]")
+            login(page, base, username, language)
             page.goto(f"{base}{path}")
             page.wait_for_selector(selector)
             page.wait_for_timeout(600)  # let charts finish their entry animation
             page.screenshot(path=str(OUT / name))
             print("wrote", OUT / name)
             context.close()
+        passport_shots(browser, base)
+        print("wrote the passport screenshots")
         browser.close()
 
 

@@ -268,10 +268,11 @@ def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, 
     # facility references: the facilities sheet (every row that names a code, even one with other problems,
     # so that one bad cell does not make every reference to it an error too), or the region's record
     context = CheckContext.for_region(region, period)
-    for _number, raw in book.sheets["facilities"].rows if "facilities" in book.sheets else []:
-        if raw.get("facility_code") is not None:
-            code, _ = _convert(FACILITIES.column("facility_code"), raw["facility_code"])
-            kind, _ = _convert(FACILITIES.column("kind"), raw.get("kind") or "")
+    facility_sheet = book.sheets.get("facilities")
+    for _number, cells in facility_sheet.rows if facility_sheet else []:
+        if cells.get("facility_code") is not None:
+            code, _ = _convert(FACILITIES.column("facility_code"), cells["facility_code"])
+            kind, _ = _convert(FACILITIES.column("kind"), cells.get("kind") or "")
             context.facility_kinds[code] = kind or "unknown"
     facilities_unreadable = any(p.sheet == "facilities" and p.row in (None, 1) for p in book.problems)
     for sheet in SHEETS[1:]:

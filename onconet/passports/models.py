@@ -283,13 +283,13 @@ class PassportEvent(models.Model):
     """The passport's history as its reporter reads it: transitions, imports and their comments."""
 
     class Action(models.TextChoices):
-        CREATE = "create", _("created")
-        COPY_FORWARD = "copy_forward", _("copied from last year")
+        CREATE = "create", _("started the passport")
+        COPY_FORWARD = "copy_forward", _("started the passport from last year's")
         IMPORT = "import", _("imported a workbook")
-        SUBMIT = "submit", _("submitted")
-        APPROVE = "approve", _("approved")
-        RETURN = "return", _("returned for correction")
-        REOPEN = "reopen", _("re-opened")
+        SUBMIT = "submit", _("submitted it for approval")
+        APPROVE = "approve", _("approved it")
+        RETURN = "return", _("returned it for correction")
+        REOPEN = "reopen", _("re-opened it")
 
     passport = models.ForeignKey(Passport, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

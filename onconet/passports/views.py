@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from onconet.core.errors import DomainError, InvalidInput, NotFound
@@ -47,6 +47,14 @@ SECTION_LABELS = {
     "equipment": _("Equipment"),
     "beds": _("Beds"),
     "compliance": _("Compliance"),
+}
+
+
+TRANSITION_DONE = {
+    "submit": _("The passport was submitted for approval."),
+    "approve": _("The passport was approved."),
+    "return": _("The passport was returned to the region for correction."),
+    "reopen": _("The passport was re-opened."),
 }
 
 
@@ -181,7 +189,7 @@ def passport_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
         details = "; ".join(getattr(e, "message", str(e)) for e in exc.errors[:5])
         messages.error(request, f"{exc.detail} {details}".strip())
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": action})
+        messages.success(request, TRANSITION_DONE[action])
     return redirect("passports:detail", pk=passport.pk)
 
 
@@ -191,7 +199,7 @@ def passport_region(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
     dispensaries = passport.region.facilities.filter(kind=FacilityKind.DISPENSARY).order_by("code")
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if request.method == "POST":
         raw = {key: request.POST.get(key, "").strip() for key in ("population", "cancer_incidence", "dispensary")}
         for key in ("population", "cancer_incidence"):

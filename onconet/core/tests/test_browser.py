@@ -24,6 +24,7 @@ def test_login_language_dashboard_job_logout(browser_page, live_server, celery_w
     page.click("button[type=submit]")
     expect(page.locator("#dashboard-title")).to_contain_text("Welcome")
 
+    page.wait_for_load_state("load")  # the switcher's script is at the end of the page
     page.select_option("#language-select", "ru")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.locator("#dashboard-title")).to_contain_text("Добро пожаловать")

@@ -20,6 +20,7 @@ def login(page, base, username):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#dashboard-title")
+    page.wait_for_load_state("load")
 
 
 def logout(page):
@@ -59,6 +60,7 @@ def test_passport_cycle_in_the_browser(browser_page, live_server, celery_worker_
 
     # add a staff row: a wrong birth year is shown next to the field, then fixed
     page.click("#tab-staff")
+    page.wait_for_load_state("load")  # htmx wires the buttons once its script has run
     new_row = page.locator("#new-row")
     new_row.locator("select[name=facility_code]").select_option("DISP")
     new_row.locator("input[name=staff_id]").fill("S10")
@@ -73,6 +75,7 @@ def test_passport_cycle_in_the_browser(browser_page, live_server, celery_worker_
     page.screenshot(path=str(ARTIFACTS / "passport-staff.png"), full_page=True)
 
     page.click("text=Overview")
+    page.wait_for_load_state("load")
     page.click("#check-button")
     expect(page.locator("#check-summary")).to_contain_text("warning")
     page.click("#action-submit")
