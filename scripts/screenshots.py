@@ -8,6 +8,7 @@ Uses Debian's chromium through Playwright; writes PNG files into docs/screenshot
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def login(page: Page, base: str, username: str, language: str = "en") -> None:
     page.fill("#id_password", "onconet-demo")
     page.click("button[type=submit]")
     page.wait_for_selector("#dashboard-title")
+    page.wait_for_load_state("load")
     if language != "en":
         page.select_option("#language-select", language)
         page.wait_for_selector(f"html[lang={language}]")
@@ -41,6 +43,10 @@ def login(page: Page, base: str, username: str, language: str = "en") -> None:
 def passport_shots(browser: Browser, base: str) -> None:
     """The passport overview with its check results, a section, and an import with problems."""
     sys.path.insert(0, str(OUT.parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()  # the workbook factory uses the passport models' choices
     from onconet.passports.tests.factories import changed, valid_rows, xlsx_bytes
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -48,6 +54,7 @@ def passport_shots(browser: Browser, base: str) -> None:
     login(page, base, "admin")
     page.goto(f"{base}/passports/?status=submitted")
     page.click("#passports-table tbody a")
+    page.wait_for_load_state("load")
     page.click("#check-button")
     page.wait_for_selector("#check-summary")
     page.screenshot(path=str(OUT / "passport-overview.png"), full_page=True)
