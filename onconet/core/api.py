@@ -13,17 +13,12 @@ from pydantic import field_validator
 from onconet.core import selectors, services
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.errors import NotAllowed, NotFound
+from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
-from onconet.core.models import ApiToken, Facility, FacilityKind, Job, Region, User
+from onconet.core.models import ApiToken, Facility, FacilityKind, Job, Region
 from onconet.core.scoping import get_visible
 
 router = Router(tags=["core"])
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 # ---------------------------------------------------------------- me
@@ -41,7 +36,7 @@ class MeOut(Schema):
 
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="The signed-in user and their role")
 def me(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     return {
         "username": user.username,
         "full_name": user.get_full_name(),
@@ -75,12 +70,16 @@ class RegionFilters(Schema):
 @router.get("/regions", response={200: list[RegionOut], **ERRORS}, summary="Regions you may see")
 @paginate(PageNumberPagination, page_size=100)
 def regions(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
-    return selectors.regions_list(user=_user(request), query=filters.q, federal_district=filters.federal_district)
+    return selectors.regions_list(
+        user=request_user(request), query=filters.q, federal_district=filters.federal_district
+    )
 
 
 @router.get("/regions/{code}", response={200: RegionOut, **ERRORS}, summary="One region by ISO 3166-2 code")
 def region(request: HttpRequest, code: str) -> Region:
-    return get_visible(_user(request), Region.objects.select_related("country", "federal_district"), code__iexact=code)
+    return get_visible(
+        request_user(request), Region.objects.select_related("country", "federal_district"), code__iexact=code
+    )
 
 
 # ---------------------------------------------------------------- facilities
@@ -135,18 +134,18 @@ class FacilityFilters(Schema):
 @paginate(PageNumberPagination, page_size=100)
 def facilities(request: HttpRequest, filters: Query[FacilityFilters]) -> Any:
     return selectors.facilities_list(
-        user=_user(request), region_code=filters.region, kind=filters.kind, query=filters.q
+        user=request_user(request), region_code=filters.region, kind=filters.kind, query=filters.q
     )
 
 
 @router.get("/facilities/{facility_id}", response={200: FacilityOut, **ERRORS}, summary="One facility")
 def facility(request: HttpRequest, facility_id: int) -> Facility:
-    return get_visible(_user(request), Facility.objects.select_related("region"), pk=facility_id)
+    return get_visible(request_user(request), Facility.objects.select_related("region"), pk=facility_id)
 
 
 @router.post("/facilities", response={201: FacilityOut, **ERRORS}, summary="Register a facility")
 def facility_create(request: HttpRequest, payload: FacilityIn) -> Status[Facility]:
-    user = _user(request)
+    user = request_user(request)
     region = get_visible(user, Region.objects.all(), code__iexact=payload.region)
     data = services.FacilityData(**payload.model_dump(exclude={"region"}))
     return Status(201, services.facility_create(user=user, region=region, data=data, request=request))
@@ -154,7 +153,7 @@ def facility_create(request: HttpRequest, payload: FacilityIn) -> Status[Facilit
 
 @router.patch("/facilities/{facility_id}", response={200: FacilityOut, **ERRORS}, summary="Change a facility")
 def facility_update(request: HttpRequest, facility_id: int, payload: FacilityPatch) -> Facility:
-    user = _user(request)
+    user = request_user(request)
     current = get_visible(user, Facility.objects.all(), pk=facility_id)
     data = services.FacilityData(
         code=current.code,
@@ -210,16 +209,16 @@ def jobs_kinds(request: HttpRequest) -> list[dict[str, str]]:
 @router.get("/jobs", response={200: list[JobOut], **ERRORS}, summary="Your background jobs")
 @paginate(PageNumberPagination, page_size=50)
 def jobs(request: HttpRequest) -> Any:
-    return selectors.jobs_list(user=_user(request))
+    return selectors.jobs_list(user=request_user(request))
 
 
 @router.post("/jobs", response={202: JobOut, **ERRORS}, summary="Start a background job")
 def job_start(request: HttpRequest, payload: JobIn) -> Status[Job]:
-    return Status(202, services.job_start(user=_user(request), kind=payload.kind, params=payload.params))
+    return Status(202, services.job_start(user=request_user(request), kind=payload.kind, params=payload.params))
 
 
 def _job(request: HttpRequest, job_id: int) -> Job:
-    job = selectors.jobs_list(user=_user(request)).filter(pk=job_id).first()
+    job = selectors.jobs_list(user=request_user(request)).filter(pk=job_id).first()
     if job is None:
         raise NotFound("No job matches the given id.")
     return job
@@ -232,7 +231,7 @@ def job(request: HttpRequest, job_id: int) -> Job:
 
 @router.post("/jobs/{job_id}/retry", response={202: JobOut, **ERRORS}, summary="Queue a failed job again")
 def job_retry(request: HttpRequest, job_id: int) -> Status[Job]:
-    return Status(202, services.job_retry(user=_user(request), job=_job(request, job_id)))
+    return Status(202, services.job_retry(user=request_user(request), job=_job(request, job_id)))
 
 
 # ---------------------------------------------------------------- tokens
@@ -264,18 +263,18 @@ class TokenIn(StrictSchema):
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Your API tokens")
 def tokens(request: HttpRequest) -> Any:
-    return ApiToken.objects.filter(user=_user(request))
+    return ApiToken.objects.filter(user=request_user(request))
 
 
 @router.post("/tokens", response={201: TokenCreated, **ERRORS}, summary="Create an API token")
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    token, raw = services.api_token_create(user=_user(request), name=payload.name)
+    token, raw = services.api_token_create(user=request_user(request), name=payload.name)
     return Status(201, {**TokenOut.from_orm(token).model_dump(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERRORS}, summary="Revoke an API token")
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    services.api_token_revoke(user=_user(request), token_id=token_id)
+    services.api_token_revoke(user=request_user(request), token_id=token_id)
     return Status(204, None)
 
 
@@ -306,7 +305,7 @@ class AuditFilters(Schema):
 @router.get("/audit", response={200: list[AuditOut], **ERRORS}, summary="The audit log (national admins)")
 @paginate(PageNumberPagination, page_size=100)
 def audit(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
-    user = _user(request)
+    user = request_user(request)
     if not user.has_perm("core.view_auditentry"):
         raise NotAllowed("Only national admins may read the audit log.")
     entries: Any = selectors.audit_entries(

@@ -19,19 +19,14 @@ from onconet.core import selectors, services
 from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.forms import FacilityForm, LockoutAuthenticationForm
+from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
-from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region, User
+from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import FACILITY_SORTS
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class LoginView(auth_views.LoginView):
@@ -48,13 +43,13 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            audit_record(actor=_user(request), action=AuditAction.LOGOUT, obj=request.user, request=request)
+            audit_record(actor=request_user(request), action=AuditAction.LOGOUT, obj=request.user, request=request)
         return super().post(request, *args, **kwargs)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     board = selectors.dashboard_for(user=user)
     startable = [kind for kind in job_kinds() if kind.user_startable and user.has_perm(kind.permission)]
     chart = {
@@ -70,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def regions(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "core.view_region", action="see regions")
     query = request.GET.get("q", "").strip()
     district = request.GET.get("district", "")
@@ -100,7 +95,7 @@ def regions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     region = get_visible(user, Region.objects.select_related("federal_district", "country"), code__iexact=code)
     facilities = selectors.facilities_list(user=user, region_code=region.code, sort="name")
     return render(request, "core/region_detail.html", {"region": region, "facilities": facilities})
@@ -108,7 +103,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def facilities(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "core.view_facility", action="see facilities")
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
@@ -135,7 +130,7 @@ def facilities(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     facility = get_visible(user, Facility.objects.select_related("region", "parent", "located_in"), pk=pk)
     hosted = selectors.facilities_list(user=user).filter(located_in=facility)
     operated = selectors.facilities_list(user=user).filter(parent=facility)
@@ -170,7 +165,7 @@ def _facility_data(form: FacilityForm) -> services.FacilityData:
 
 @login_required
 def facility_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "core.add_facility", action="add facilities")
     region_code = request.GET.get("region") or request.POST.get("region") or (user.region.code if user.region else "")
     region = get_visible(user, Region.objects.all(), code__iexact=region_code)
@@ -188,7 +183,7 @@ def facility_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     facility = get_visible(user, Facility.objects.select_related("region"), pk=pk)
     require_permission(user, "core.change_facility", action="change facilities")
     initial = {
@@ -218,7 +213,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def jobs(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     page = Paginator(selectors.jobs_list(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     startable = [kind for kind in job_kinds() if kind.user_startable and user.has_perm(kind.permission)]
     return render(request, "core/jobs.html", {"page": page, "startable_jobs": startable})
@@ -227,7 +222,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def job_start(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         job = services.job_start(user=user, kind=request.POST.get("kind", ""))
     except (InvalidInput, NotAllowed) as exc:
@@ -237,7 +232,7 @@ def job_start(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_404(request: HttpRequest, pk: int) -> Any:
-    job = selectors.jobs_list(user=_user(request)).filter(pk=pk).first()
+    job = selectors.jobs_list(user=request_user(request)).filter(pk=pk).first()
     if job is None:
         raise NotFound("No job matches the given id.")
     return job
@@ -262,7 +257,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     try:
-        services.job_retry(user=_user(request), job=job)
+        services.job_retry(user=request_user(request), job=job)
     except DomainError as exc:
         messages.error(request, exc.detail)
     return redirect("core:job", pk=job.pk)
@@ -270,7 +265,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "core.view_auditentry", action="read the audit log")
     filters = {key: request.GET.get(key, "").strip() for key in ("actor", "action", "object_type", "q")}
     qs = selectors.audit_entries(
@@ -296,7 +291,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     created = None
     error = None
     if request.method == "POST":

@@ -10,6 +10,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.errors import FieldProblem, InvalidInput, NotAllowed, NotFound
+from onconet.core.http import request_user
 from onconet.core.models import Job, Region, User
 from onconet.core.scoping import get_visible
 from onconet.core.services import job_start
@@ -24,12 +25,6 @@ from onconet.passports.workbook import read_workbook
 router = Router(tags=["passports"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class PassportOut(Schema):
@@ -152,7 +147,7 @@ def _may(user: User, action: str) -> bool:
 @paginate(PageNumberPagination, page_size=100)
 def passports(request: HttpRequest, filters: Query[PassportFilters]) -> Any:
     return selectors.passports_list(
-        user=_user(request),
+        user=request_user(request),
         period=filters.period,
         status=filters.status,
         region_code=filters.region,
@@ -164,7 +159,7 @@ def passports(request: HttpRequest, filters: Query[PassportFilters]) -> Any:
     "/passports", response={201: PassportDetailOut, **ERRORS}, summary="Start a passport (optionally from last year's)"
 )
 def passport_create(request: HttpRequest, payload: PassportIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     region = get_visible(user, Region.objects.all(), code__iexact=payload.region)
     passport = services.passport_create(
         user=user, region=region, period=payload.period, copy_forward=payload.copy_forward, request=request
@@ -191,7 +186,7 @@ def passport_import(
     result = services.passport_import(
         book=read_workbook(data, file.name or "upload"),
         period=period,
-        user=_user(request),
+        user=request_user(request),
         dry_run=dry_run,
         request=request,
     )
@@ -206,7 +201,7 @@ def passport_import(
 def passport_import_job(
     request: HttpRequest, file: File[UploadedFile], period: Form[int], dry_run: Form[bool] = False
 ) -> Status[dict[str, Any]]:
-    job = start_import_job(_user(request), file.read(), file.name or "upload", period, dry_run)
+    job = start_import_job(request_user(request), file.read(), file.name or "upload", period, dry_run)
     return Status(202, {"id": job.pk, "kind": job.kind, "status": job.status, "progress": job.progress})
 
 
@@ -227,7 +222,7 @@ def start_import_job(user: User, data: bytes, filename: str, period: int, dry_ru
 
 @router.get("/passports/{passport_id}", response={200: PassportDetailOut, **ERRORS}, summary="One passport")
 def passport(request: HttpRequest, passport_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     return _detail(user, selectors.passport_get(user=user, passport_id=passport_id))
 
 
@@ -237,7 +232,7 @@ def passport(request: HttpRequest, passport_id: int) -> dict[str, Any]:
     summary="Export as JSON (default), XLSX or a zip of CSV files",
 )
 def passport_export(request: HttpRequest, passport_id: int, format: Literal["json", "xlsx", "csv"] = "json") -> Any:
-    passport = selectors.passport_get(user=_user(request), passport_id=passport_id)
+    passport = selectors.passport_get(user=request_user(request), passport_id=passport_id)
     return export_response(passport, format)
 
 
@@ -256,14 +251,14 @@ def export_response(passport: Passport, fmt: str) -> Any:
 
 @router.get("/passports/{passport_id}/dhis2", response={200: dict[str, Any], **ERRORS}, summary="DHIS2 dataValueSet")
 def passport_dhis2(request: HttpRequest, passport_id: int) -> dict[str, Any]:
-    return data_value_set(selectors.passport_get(user=_user(request), passport_id=passport_id))
+    return data_value_set(selectors.passport_get(user=request_user(request), passport_id=passport_id))
 
 
 @router.get(
     "/passports/{passport_id}/check", response={200: list[FindingOut], **ERRORS}, summary="Run the validation rules"
 )
 def passport_check_api(request: HttpRequest, passport_id: int) -> list[dict[str, Any]]:
-    passport = selectors.passport_get(user=_user(request), passport_id=passport_id)
+    passport = selectors.passport_get(user=request_user(request), passport_id=passport_id)
     return [finding.as_dict() for finding in passport_check(passport=passport)]
 
 
@@ -271,14 +266,14 @@ def passport_check_api(request: HttpRequest, passport_id: int) -> list[dict[str,
     "/passports/{passport_id}/history", response={200: list[EventOut], **ERRORS}, summary="History and comments"
 )
 def passport_history(request: HttpRequest, passport_id: int) -> Any:
-    return selectors.passport_history(selectors.passport_get(user=_user(request), passport_id=passport_id))
+    return selectors.passport_history(selectors.passport_get(user=request_user(request), passport_id=passport_id))
 
 
 @router.post(
     "/passports/{passport_id}/submit", response={200: PassportDetailOut, **ERRORS}, summary="Submit for approval"
 )
 def passport_submit(request: HttpRequest, passport_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     return _detail(user, services.passport_submit(passport=passport, user=user, request=request))
 
@@ -287,7 +282,7 @@ def passport_submit(request: HttpRequest, passport_id: int) -> dict[str, Any]:
     "/passports/{passport_id}/approve", response={200: PassportDetailOut, **ERRORS}, summary="Approve (national admins)"
 )
 def passport_approve(request: HttpRequest, passport_id: int, payload: CommentIn) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     return _detail(
         user, services.passport_approve(passport=passport, user=user, comment=payload.comment, request=request)
@@ -298,7 +293,7 @@ def passport_approve(request: HttpRequest, passport_id: int, payload: CommentIn)
     "/passports/{passport_id}/return", response={200: PassportDetailOut, **ERRORS}, summary="Return with a comment"
 )
 def passport_return(request: HttpRequest, passport_id: int, payload: CommentIn) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     return _detail(
         user, services.passport_return(passport=passport, user=user, comment=payload.comment, request=request)
@@ -311,7 +306,7 @@ def passport_return(request: HttpRequest, passport_id: int, payload: CommentIn) 
     summary="Re-open an approved passport",
 )
 def passport_reopen(request: HttpRequest, passport_id: int, payload: CommentIn) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     return _detail(
         user, services.passport_reopen(passport=passport, user=user, reason=payload.comment, request=request)
@@ -335,7 +330,7 @@ def _check_columns(section: str, values: dict[str, Any]) -> None:
     "/passports/{passport_id}/sections/{section}", response={201: dict[str, Any], **ERRORS}, summary="Add a row"
 )
 def row_add(request: HttpRequest, passport_id: int, section: Section, payload: RowIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     _check_columns(section, payload.values)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     row = services.passport_row_save(
@@ -350,7 +345,7 @@ def row_add(request: HttpRequest, passport_id: int, section: Section, payload: R
     summary="Change a row",
 )
 def row_change(request: HttpRequest, passport_id: int, section: Section, row_id: int, payload: RowIn) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     _check_columns(section, payload.values)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     row = services.passport_row_save(
@@ -363,7 +358,7 @@ def row_change(request: HttpRequest, passport_id: int, section: Section, row_id:
     "/passports/{passport_id}/sections/{section}/{row_id}", response={204: None, **ERRORS}, summary="Delete a row"
 )
 def row_delete(request: HttpRequest, passport_id: int, section: Section, row_id: int) -> Status[None]:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=passport_id)
     services.passport_row_delete(user=user, passport=passport, section=section, row_id=row_id, request=request)
     return Status(204, None)
@@ -371,11 +366,11 @@ def row_delete(request: HttpRequest, passport_id: int, section: Section, row_id:
 
 @router.get("/standards", response={200: list[StandardOut], **ERRORS}, summary="The standards catalogue")
 def standards(request: HttpRequest) -> Any:
-    if not _user(request).has_perm("passports.view_standard"):
+    if not request_user(request).has_perm("passports.view_standard"):
         raise NotFound("Not found.")
     return Standard.objects.all()
 
 
 @router.post("/standards", response={200: StandardOut, **ERRORS}, summary="Add or change a standard (national admins)")
 def standard_save(request: HttpRequest, payload: StandardIn) -> Standard:
-    return services.standard_save(user=_user(request), **payload.model_dump())
+    return services.standard_save(user=request_user(request), **payload.model_dump())

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from onconet.core.errors import DomainError, InvalidInput, NotFound
-from onconet.core.models import FacilityKind, FederalDistrict, Region, User
+from onconet.core.http import request_user
+from onconet.core.models import FacilityKind, FederalDistrict, Region
 from onconet.core.scoping import require_permission, visible
 from onconet.core.selectors import jobs_list
 from onconet.passports import export, selectors, services
@@ -58,15 +59,9 @@ TRANSITION_DONE = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def passports(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "passports.view_passport", action="see passports")
     period = request.GET.get("period", "")
     status = request.GET.get("status", "")
@@ -101,7 +96,7 @@ def passports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def passport_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "passports.add_passport", action="start passports")
     regions = visible(user, Region.objects.filter(country__code="RU")).order_by("code")
     form = NewPassportForm(request.POST or None, regions=regions, initial={"period": timezone.localdate().year})
@@ -124,7 +119,7 @@ def passport_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def passport_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
     actions = services.NEXT_STATES[PassportStatus(passport.status)]
     allowed = {
@@ -152,7 +147,7 @@ def passport_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def passport_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The findings of every rule (loaded into the overview by the Check button)."""
-    passport = selectors.passport_get(user=_user(request), passport_id=pk)
+    passport = selectors.passport_get(user=request_user(request), passport_id=pk)
     findings = passport_check(passport=passport)
     return render(
         request,
@@ -169,7 +164,7 @@ def passport_check_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def passport_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
     comment = request.POST.get("comment", "")
     try:
@@ -196,7 +191,7 @@ def passport_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
 @login_required
 def passport_region(request: HttpRequest, pk: int) -> HttpResponse:
     """The region sheet: population, new cases, central dispensary."""
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
     dispensaries = passport.region.facilities.filter(kind=FacilityKind.DISPENSARY).order_by("code")
     errors: dict[str, Any] = {}
@@ -243,7 +238,7 @@ def _row_context(passport: Passport, section: str, instance: Any) -> dict[str, A
 
 @login_required
 def passport_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
     if section not in SECTION_LABELS:
         raise NotFound("No such section.")
@@ -277,7 +272,7 @@ def passport_section(request: HttpRequest, pk: int, section: str) -> HttpRespons
 @login_required
 def section_row(request: HttpRequest, pk: int, section: str, row_id: int | None = None) -> HttpResponse:
     """HTMX: GET a row (display, or `?edit=1` its form), POST to add or save it, DELETE to remove it."""
-    user = _user(request)
+    user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
     sheet = SECTION_SHEETS.get(section)
     if sheet is None:
@@ -333,7 +328,7 @@ def section_row(request: HttpRequest, pk: int, section: str, row_id: int | None 
 
 @login_required
 def passport_import(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "passports.change_passport", action="import passports")
     form = ImportForm(request.POST or None, request.FILES or None, initial={"period": timezone.localdate().year - 1})
     if request.method == "POST" and form.is_valid():
@@ -351,7 +346,7 @@ def passport_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = jobs_list(user=_user(request)).filter(pk=job_id, kind="passport_import").first()
+    job = jobs_list(user=request_user(request)).filter(pk=job_id, kind="passport_import").first()
     if job is None:
         raise NotFound("No such import.")
     template = "passports/_import_status.html" if request.headers.get("HX-Request") else "passports/import_job.html"
@@ -367,7 +362,7 @@ def template_download(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def passport_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    passport = selectors.passport_get(user=_user(request), passport_id=pk)
+    passport = selectors.passport_get(user=request_user(request), passport_id=pk)
     if fmt == "dhis2":
         response: HttpResponse = JsonResponse(data_value_set(passport), json_dumps_params={"indent": 2})
         response["Content-Disposition"] = f'attachment; filename="dhis2-{passport.region.code}-{passport.period}.json"'
@@ -386,7 +381,7 @@ def passport_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 def standards(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "passports.view_standard", action="see the standards catalogue")
     error = None
     if request.method == "POST":

@@ -7,18 +7,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
-from onconet.core.models import User
+from onconet.core.http import request_user
 from onconet.core.scoping import get_visible
 from onconet.tourism import selectors, services
 from onconet.tourism.models import Partner, PartnerKind
 
 router = Router(tags=["tourism"])
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class PartnerOut(Schema):
@@ -59,12 +53,14 @@ class ContactIn(StrictSchema):
 @router.get("/partners", response={200: list[PartnerOut], **ERRORS}, summary="Partner organisations you may see")
 @paginate(PageNumberPagination, page_size=100)
 def partners(request: HttpRequest, filters: Query[PartnerFilters]) -> Any:
-    return selectors.partners_list(user=_user(request), country=filters.country, kind=filters.kind, query=filters.q)
+    return selectors.partners_list(
+        user=request_user(request), country=filters.country, kind=filters.kind, query=filters.q
+    )
 
 
 @router.get("/partners/{partner_id}", response={200: PartnerOut, **ERRORS}, summary="One partner organisation")
 def partner(request: HttpRequest, partner_id: int) -> Partner:
-    return get_visible(_user(request), Partner.objects.select_related("country"), pk=partner_id)
+    return get_visible(request_user(request), Partner.objects.select_related("country"), pk=partner_id)
 
 
 @router.get(
@@ -73,12 +69,12 @@ def partner(request: HttpRequest, partner_id: int) -> Partner:
     summary="A partner's contacts",
 )
 def partner_contacts(request: HttpRequest, partner_id: int) -> Any:
-    user = _user(request)
+    user = request_user(request)
     return selectors.partner_contacts(user=user, partner=get_visible(user, Partner.objects.all(), pk=partner_id))
 
 
 @router.post("/partners/{partner_id}/contacts", response={201: ContactOut, **ERRORS}, summary="Add a contact person")
 def partner_contact_add(request: HttpRequest, partner_id: int, payload: ContactIn) -> Status[Any]:
-    user = _user(request)
+    user = request_user(request)
     target = get_visible(user, Partner.objects.all(), pk=partner_id)
     return Status(201, services.partner_contact_add(user=user, partner=target, request=request, **payload.model_dump()))

@@ -9,21 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from onconet.core.errors import InvalidInput
-from onconet.core.models import Country, User
+from onconet.core.http import request_user
+from onconet.core.models import Country
 from onconet.core.scoping import get_visible, require_permission
 from onconet.tourism import selectors, services
 from onconet.tourism.models import Partner, PartnerKind
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
 def partners(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     require_permission(user, "tourism.view_partner", action="see partner organisations")
     query = request.GET.get("q", "").strip()
     country = request.GET.get("country", "")
@@ -58,7 +53,7 @@ def partners(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     partner = get_visible(user, Partner.objects.select_related("country"), pk=pk)
     error = None
     if request.method == "POST":
