@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "onconet.core",
     "onconet.tourism",
     "onconet.passports",
+    "onconet.analytics",
 ]
 
 MIDDLEWARE = [

@@ -23,7 +23,7 @@ NATIONAL_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.NATIONAL_ANALYST})
 OFFICE_ROLES = frozenset({Role.COORDINATOR, Role.MEDICAL_REVIEWER, Role.FINANCE_OFFICER, Role.INTERPRETER})
 
 _VIEW_REFERENCE = {"core.view_country", "core.view_federaldistrict", "core.view_region", "core.view_facility"}
-_VIEW_PASSPORTS = {"passports.view_passport", "passports.view_standard"}
+_VIEW_PASSPORTS = {"passports.view_passport", "passports.view_standard", "analytics.view_benchmark"}
 _EDIT_PASSPORTS = {"passports.change_passport", "passports.add_passport", "passports.submit_passport"}
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
@@ -40,6 +40,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "passports.reopen_passport",
         "passports.add_standard",
         "passports.change_standard",
+        "analytics.add_benchmark",
+        "analytics.change_benchmark",
+        "analytics.delete_benchmark",
+        "analytics.view_national_analytics",
+        "analytics.view_spare_capacity",
         "core.view_auditentry",
         "core.view_user",
         "core.add_user",
@@ -57,6 +62,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.NATIONAL_ANALYST: {
         *_VIEW_REFERENCE,
         *_VIEW_PASSPORTS,
+        "analytics.view_national_analytics",
+        "analytics.view_spare_capacity",
         "core.view_job",
         "core.run_network_census",
         "tourism.view_partner",
@@ -71,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     },
     Role.COORDINATOR: {
         *_VIEW_REFERENCE,
+        "analytics.view_spare_capacity",
         "core.view_job",
         "tourism.view_partner",
         "tourism.add_partner",
