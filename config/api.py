@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from onconet.analytics.api import router as analytics_router
 from onconet.core.api import router as core_router
 from onconet.core.api_auth import SessionAuth, TokenAuth
 from onconet.core.errors import DomainError
@@ -74,3 +75,4 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", core_router)
 api.add_router("/", tourism_router)
 api.add_router("/", passports_router)
+api.add_router("/", analytics_router)

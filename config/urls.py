@@ -33,4 +33,5 @@ urlpatterns = [
     path("", include("onconet.core.urls")),
     path("", include("onconet.tourism.urls")),
     path("", include("onconet.passports.urls")),
+    path("", include("onconet.analytics.urls")),
 ]

@@ -6,3 +6,6 @@ class AnalyticsConfig(AppConfig):
     name = "onconet.analytics"
     label = "analytics"
     verbose_name = _("Planning analytics")
+
+    def ready(self) -> None:
+        from onconet.analytics import jobs  # noqa: F401  (registers the report job kinds)

@@ -56,76 +56,123 @@ class Definition:
 
 DEFINITIONS: list[Definition] = [
     Definition(
-        "staff_per_100k", _("Staff per 100,000 population"),
+        "staff_per_100k",
+        _("Staff per 100,000 population"),
         _("number of staff rows (persons) of the specialty ÷ population × 100,000"),
-        ("staff.specialty", "region.population"), _("persons per 100,000"), "specialty",
+        ("staff.specialty", "region.population"),
+        _("persons per 100,000"),
+        "specialty",
     ),
     Definition(
-        "staff_per_1000_cases", _("Staff per 1,000 new cancer cases"),
+        "staff_per_1000_cases",
+        _("Staff per 1,000 new cancer cases"),
         _("number of staff of the specialty ÷ new cancer cases last year × 1,000"),
-        ("staff.specialty", "region.cancer_incidence"), _("persons per 1,000 new cases"), "specialty", decimals=2,
-    ),
-    Definition(
-        "staff_median_age", _("Median age of staff"),
-        _("median of (year − birth year) over the staff of the specialty"),
-        ("staff.birth_year", "region.period"), _("years"), "specialty", higher_is_better=False, decimals=0,
-    ),
-    Definition(
-        "staff_share_60", _("Share of staff aged 60 or over"),
-        _("staff aged 60+ ÷ all staff of the specialty × 100"),
-        ("staff.birth_year", "region.period"), _("%"), "specialty", higher_is_better=False,
-    ),
-    Definition(
-        "staff_share_65", _("Share of staff aged 65 or over"),
-        _("staff aged 65+ ÷ all staff of the specialty × 100"),
-        ("staff.birth_year", "region.period"), _("%"), "specialty", higher_is_better=False,
-    ),
-    Definition(
-        "equipment_per_million", _("Equipment units per million population"),
-        _("units of the kind that are not out of service ÷ population × 1,000,000"),
-        ("equipment.kind", "equipment.condition", "region.population"), _("units per million"), "kind",
-    ),
-    Definition(
-        "equipment_age_le5", _("Equipment up to 5 years old"),
-        _("units installed in the last 5 years (year − year_installed ≤ 5) ÷ all units of the kind × 100"),
-        ("equipment.year_installed",), _("%"), "kind",
-    ),
-    Definition(
-        "equipment_age_6_10", _("Equipment 6 to 10 years old"),
-        _("units aged 6–10 years ÷ all units of the kind × 100"),
-        ("equipment.year_installed",), _("%"), "kind", higher_is_better=False,
-    ),
-    Definition(
-        "equipment_age_gt10", _("Equipment older than 10 years"),
-        _("units aged more than 10 years ÷ all units of the kind × 100"),
-        ("equipment.year_installed",), _("%"), "kind", higher_is_better=False,
-    ),
-    Definition(
-        "utilisation", _("Equipment utilisation"),
-        _("Σ used hours a week ÷ Σ available hours a week × 100, over units that report both"),
-        ("equipment.used_hours_per_week", "equipment.available_hours_per_week"), _("%"), "kind",
-    ),
-    Definition(
-        "linacs_per_1000_cases", _("Linear accelerators per 1,000 new cancer cases"),
-        _("linear accelerators not out of service ÷ new cancer cases last year × 1,000"),
-        ("equipment.kind", "equipment.condition", "region.cancer_incidence"), _("units per 1,000 new cases"),
+        ("staff.specialty", "region.cancer_incidence"),
+        _("persons per 1,000 new cases"),
+        "specialty",
         decimals=2,
     ),
     Definition(
-        "beds_per_100k", _("Beds per 100,000 population"),
+        "staff_median_age",
+        _("Median age of staff"),
+        _("median of (year − birth year) over the staff of the specialty"),
+        ("staff.birth_year", "region.period"),
+        _("years"),
+        "specialty",
+        higher_is_better=False,
+        decimals=0,
+    ),
+    Definition(
+        "staff_share_60",
+        _("Share of staff aged 60 or over"),
+        _("staff aged 60+ ÷ all staff of the specialty × 100"),
+        ("staff.birth_year", "region.period"),
+        _("%"),
+        "specialty",
+        higher_is_better=False,
+    ),
+    Definition(
+        "staff_share_65",
+        _("Share of staff aged 65 or over"),
+        _("staff aged 65+ ÷ all staff of the specialty × 100"),
+        ("staff.birth_year", "region.period"),
+        _("%"),
+        "specialty",
+        higher_is_better=False,
+    ),
+    Definition(
+        "equipment_per_million",
+        _("Equipment units per million population"),
+        _("units of the kind that are not out of service ÷ population × 1,000,000"),
+        ("equipment.kind", "equipment.condition", "region.population"),
+        _("units per million"),
+        "kind",
+    ),
+    Definition(
+        "equipment_age_le5",
+        _("Equipment up to 5 years old"),
+        _("units installed in the last 5 years (year − year_installed ≤ 5) ÷ all units of the kind × 100"),
+        ("equipment.year_installed",),
+        _("%"),
+        "kind",
+    ),
+    Definition(
+        "equipment_age_6_10",
+        _("Equipment 6 to 10 years old"),
+        _("units aged 6–10 years ÷ all units of the kind × 100"),
+        ("equipment.year_installed",),
+        _("%"),
+        "kind",
+        higher_is_better=False,
+    ),
+    Definition(
+        "equipment_age_gt10",
+        _("Equipment older than 10 years"),
+        _("units aged more than 10 years ÷ all units of the kind × 100"),
+        ("equipment.year_installed",),
+        _("%"),
+        "kind",
+        higher_is_better=False,
+    ),
+    Definition(
+        "utilisation",
+        _("Equipment utilisation"),
+        _("Σ used hours a week ÷ Σ available hours a week × 100, over units that report both"),
+        ("equipment.used_hours_per_week", "equipment.available_hours_per_week"),
+        _("%"),
+        "kind",
+    ),
+    Definition(
+        "linacs_per_1000_cases",
+        _("Linear accelerators per 1,000 new cancer cases"),
+        _("linear accelerators not out of service ÷ new cancer cases last year × 1,000"),
+        ("equipment.kind", "equipment.condition", "region.cancer_incidence"),
+        _("units per 1,000 new cases"),
+        decimals=2,
+    ),
+    Definition(
+        "beds_per_100k",
+        _("Beds per 100,000 population"),
         _("beds of the profile, including those located inside other hospitals ÷ population × 100,000"),
         ("beds.beds", "beds.profile", "beds.located_in_facility_code", "region.population"),
-        _("beds per 100,000"), "profile",
+        _("beds per 100,000"),
+        "profile",
     ),
     Definition(
-        "population_per_caop", _("Population per outpatient cancer care centre"),
+        "population_per_caop",
+        _("Population per outpatient cancer care centre"),
         _("population ÷ number of CAOPs in the passport (no CAOP: no value)"),
-        ("facilities.kind", "region.population"), _("persons per CAOP"), higher_is_better=False, decimals=0,
+        ("facilities.kind", "region.population"),
+        _("persons per CAOP"),
+        higher_is_better=False,
+        decimals=0,
     ),
     Definition(
-        "compliance_score", _("Compliance with standards"),
+        "compliance_score",
+        _("Compliance with standards"),
         _("(standards met + ½ × partly met) ÷ standards assessed × 100"),
-        ("compliance.status",), _("%"),
+        ("compliance.status",),
+        _("%"),
     ),
 ]
 DEFINITIONS_BY_CODE = {d.code: d for d in DEFINITIONS}
@@ -156,8 +203,8 @@ class _Accumulator:
     age_le5: Counter[str] = field(default_factory=Counter)
     age_6_10: Counter[str] = field(default_factory=Counter)
     age_gt10: Counter[str] = field(default_factory=Counter)
-    available: Counter[str] = field(default_factory=Counter)
-    used: Counter[str] = field(default_factory=Counter)
+    available: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    used: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     beds: Counter[str] = field(default_factory=Counter)
     caops: int = 0
     compliance: Counter[str] = field(default_factory=Counter)
@@ -167,9 +214,22 @@ class _Accumulator:
         self.incidence += other.incidence
         self.linacs_with_cases += other.linacs_with_cases
         self.caops += other.caops
-        for name in ("staff", "staff_with_cases", "units_active", "units_all", "age_le5", "age_6_10", "age_gt10",
-                     "available", "used", "beds", "compliance"):
-            getattr(self, name).update(getattr(other, name))
+        for name in (
+            "staff",
+            "staff_with_cases",
+            "units_active",
+            "units_all",
+            "age_le5",
+            "age_6_10",
+            "age_gt10",
+            "beds",
+            "compliance",
+        ):
+            getattr(self, name).update(getattr(other, name))  # Counter.update adds
+        for kind, hours in other.available.items():
+            self.available[kind] += hours
+        for kind, hours in other.used.items():
+            self.used[kind] += hours
         for specialty, ages in other.ages.items():
             self.ages[specialty].update(ages)
 
@@ -184,7 +244,7 @@ def _median(ages: Counter[int]) -> float | None:
     return float(statistics.median(ages.elements()))
 
 
-def _total(counter: Counter[str]) -> float:
+def _total(counter: Counter[str] | dict[str, float]) -> float:
     return float(sum(counter.values()))
 
 
@@ -207,8 +267,9 @@ def _values(acc: _Accumulator) -> dict[tuple[str, str], float | None]:
         out[("staff_share_60", s)] = _ratio(sum(n for age, n in ages.items() if age >= 60), headcount, 100)
         out[("staff_share_65", s)] = _ratio(sum(n for age, n in ages.items() if age >= 65), headcount, 100)
     for k in [TOTAL, *EquipmentKind.values]:
-        def pick(counter: Counter[str], kind: str = k) -> float:
-            return _total(counter) if kind == TOTAL else float(counter[kind])
+
+        def pick(counter: Counter[str] | dict[str, float], kind: str = k) -> float:
+            return _total(counter) if kind == TOTAL else float(counter.get(kind, 0))
 
         units = pick(acc.units_all)
         out[("equipment_per_million", k)] = _ratio(pick(acc.units_active), acc.population, 1_000_000)
@@ -269,10 +330,13 @@ def compute(*, period: int, include_submitted: bool = False, regions: Iterable[o
     areas: dict[str, Area] = {}
     for region in Region.objects.filter(country__code=NATION).select_related("federal_district"):
         areas[region.code] = Area(
-            region.code, "region", region.name, district=region.federal_district.code if region.federal_district else None
+            region.code,
+            "region",
+            region.name,
+            district=region.federal_district.code if region.federal_district else None,
         )
-    for district in FederalDistrict.objects.filter(country__code=NATION):
-        areas[f"FD:{district.code}"] = Area(f"FD:{district.code}", "district", district.name_en, district.name_ru)
+    for fd in FederalDistrict.objects.filter(country__code=NATION):
+        areas[f"FD:{fd.code}"] = Area(f"FD:{fd.code}", "district", fd.name_en, fd.name_ru)
     areas[NATION] = Area(NATION, "nation", "Russia", "Россия")
 
     acc: dict[int, _Accumulator] = {}
@@ -320,7 +384,9 @@ def compute(*, period: int, include_submitted: bool = False, regions: Iterable[o
         a.used[kind] += float(used or 0)
         if kind == EquipmentKind.LINAC and pk in with_incidence:
             a.linacs_with_cases += active
-    for pk, profile, beds in BedGroup.objects.filter(**scope).values_list("passport", "profile").annotate(b=Sum("beds")):
+    for pk, profile, beds in (
+        BedGroup.objects.filter(**scope).values_list("passport", "profile").annotate(b=Sum("beds"))
+    ):
         acc[pk].beds[profile] += beds or 0
     for pk, caops in (
         PassportFacility.objects.filter(**scope, facility__kind=FacilityKind.CAOP)
@@ -328,7 +394,9 @@ def compute(*, period: int, include_submitted: bool = False, regions: Iterable[o
         .annotate(n=Count("id"))
     ):
         acc[pk].caops += caops
-    for pk, status, n in ComplianceRecord.objects.filter(**scope).values_list("passport", "status").annotate(n=Count("id")):
+    for pk, status, n in (
+        ComplianceRecord.objects.filter(**scope).values_list("passport", "status").annotate(n=Count("id"))
+    ):
         acc[pk].compliance[status] += n
 
     totals: dict[str, _Accumulator] = defaultdict(_Accumulator)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from onconet.analytics.forecast import Projection, project
 from onconet.analytics.indicators import DEFINITIONS, DEFINITIONS_BY_CODE, NATION, TOTAL, Snapshot, compute, statuses
-from onconet.analytics.models import Benchmark, Comparison, StaffingNorm, TrainingProgram
+from onconet.analytics.models import Benchmark, StaffingNorm, TrainingProgram
 from onconet.core.models import Region
 from onconet.passports.models import Equipment, EquipmentCondition, Passport, StaffMember
 
@@ -34,7 +34,7 @@ def snapshot(*, period: int, include_submitted: bool = False) -> Snapshot:
     if cached is None:
         cached = compute(period=period, include_submitted=include_submitted)
         cache.set(key, cached, timeout=3600)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def periods() -> list[int]:
@@ -50,7 +50,8 @@ def default_period() -> int:
 def benchmarks_for(indicator: str, dimension: str = TOTAL) -> list[Benchmark]:
     """Benchmarks of the indicator for this dimension; a benchmark without a dimension applies to all."""
     return [
-        b for b in Benchmark.objects.filter(indicator=indicator)
+        b
+        for b in Benchmark.objects.filter(indicator=indicator)
         if b.dimension in (dimension, "") and (b.dimension == dimension or indicator.startswith("equipment_age"))
     ]
 
@@ -92,7 +93,9 @@ class ComparisonRow:
         return 4
 
 
-def compare(snap: Snapshot, area: str, indicator: str, dimension: str = TOTAL, previous: Snapshot | None = None) -> ComparisonRow:
+def compare(
+    snap: Snapshot, area: str, indicator: str, dimension: str = TOTAL, previous: Snapshot | None = None
+) -> ComparisonRow:
     distribution = snap.distribution(indicator, dimension)
     value = snap.value(area, indicator, dimension)
     return ComparisonRow(
@@ -138,10 +141,16 @@ def ranking(snap: Snapshot, indicator: str, dimension: str = TOTAL, district: st
         if district and area.district != district:
             continue
         value = snap.value(area.code, indicator, dimension)
-        rows.append(RankingRow(area.code, area.name_en, area.district, value, None,
-                               benchmark.is_met(value) if benchmark else None))
-    best_first = sorted((r for r in rows if r.value is not None), key=lambda r: r.value or 0,
-                        reverse=definition.higher_is_better is not False)
+        rows.append(
+            RankingRow(
+                area.code, area.name_en, area.district, value, None, benchmark.is_met(value) if benchmark else None
+            )
+        )
+    best_first = sorted(
+        (r for r in rows if r.value is not None),
+        key=lambda r: r.value or 0,
+        reverse=definition.higher_is_better is not False,
+    )
     for position, row in enumerate(best_first, start=1):
         row.rank = position
     return best_first + [r for r in rows if r.value is None]
@@ -166,7 +175,9 @@ def _training_years(specialty: str) -> int:
     return program.years if program else 2
 
 
-def workforce_target(snap: Snapshot, region: str, specialty: str, population: int, incidence: int | None) -> tuple[float, str]:
+def workforce_target(
+    snap: Snapshot, region: str, specialty: str, population: int, incidence: int | None
+) -> tuple[float, str]:
     """The headcount a region should have: the planning benchmark, or failing one the national median."""
     per_cases = planning_benchmark("staff_per_1000_cases", specialty)
     if per_cases and incidence:
@@ -204,13 +215,23 @@ def workforce_forecast(
     training = _training_years(specialty)
     rows = []
     for passport in passports:
-        target, basis = workforce_target(snap, passport.region.code, specialty, passport.population, passport.cancer_incidence)
-        projection = project(
-            ages[passport.pk], base_year=period, target=target, retirement_age=retirement_age,
-            attrition=attrition, training_years=training, horizon=horizon,
+        target, basis = workforce_target(
+            snap, passport.region.code, specialty, passport.population, passport.cancer_incidence
         )
-        rows.append(WorkforceRow(passport.region.code, passport.region.name, specialty, len(ages[passport.pk]), target,
-                                 basis, projection))
+        projection = project(
+            ages[passport.pk],
+            base_year=period,
+            target=target,
+            retirement_age=retirement_age,
+            attrition=attrition,
+            training_years=training,
+            horizon=horizon,
+        )
+        rows.append(
+            WorkforceRow(
+                passport.region.code, passport.region.name, specialty, len(ages[passport.pk]), target, basis, projection
+            )
+        )
     far = period + horizon + 1
     rows.sort(key=lambda r: (r.projection.shortfall_year or far, -r.projection.annual_intake, r.region))
     return rows
@@ -232,14 +253,19 @@ class EquipmentNeed:
     operators: dict[str, int]
 
 
-def equipment_plan(*, period: int, include_submitted: bool = False, kinds: list[str] | None = None) -> list[EquipmentNeed]:
+def equipment_plan(
+    *, period: int, include_submitted: bool = False, kinds: list[str] | None = None
+) -> list[EquipmentNeed]:
     """Regions below the benchmark or with units past their service life, with units to buy and people to train."""
     snap = snapshot(period=period, include_submitted=include_submitted)
     life = settings.EQUIPMENT_SERVICE_LIFE_YEARS
     norms: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for norm in StaffingNorm.objects.all():
         norms[norm.kind][norm.specialty] = norm.per_unit
-    passports = {p.pk: p for p in Passport.objects.filter(period=period, status__in=statuses(include_submitted)).select_related("region")}
+    passports = {
+        p.pk: p
+        for p in Passport.objects.filter(period=period, status__in=statuses(include_submitted)).select_related("region")
+    }
     active: Counter[tuple[int, str]] = Counter()
     old: Counter[tuple[int, str]] = Counter()
     for pk, kind, condition, installed in Equipment.objects.filter(passport__in=passports.keys()).values_list(
@@ -260,8 +286,19 @@ def equipment_plan(*, period: int, include_submitted: bool = False, kinds: list[
             if to_buy <= 0:
                 continue
             operators = {s: math.ceil(float(n) * shortage) for s, n in norms.get(kind, {}).items() if shortage}
-            needs.append(EquipmentNeed(passport.region.code, passport.region.name, kind, units, old[(pk, kind)],
-                                       target, basis, to_buy, operators))
+            needs.append(
+                EquipmentNeed(
+                    passport.region.code,
+                    passport.region.name,
+                    kind,
+                    units,
+                    old[(pk, kind)],
+                    target,
+                    basis,
+                    to_buy,
+                    operators,
+                )
+            )
     needs.sort(key=lambda n: (-n.to_buy, n.region, n.kind))
     return needs
 
@@ -270,10 +307,14 @@ def _equipment_target(snap: Snapshot, passport: Passport, kind: str) -> tuple[fl
     if kind == "linac":
         benchmark = planning_benchmark("linacs_per_1000_cases")
         if benchmark and passport.cancer_incidence:
-            return float(benchmark.value) * passport.cancer_incidence / 1000, f"{benchmark.code}: {benchmark.value} per 1,000 new cases"
+            return float(
+                benchmark.value
+            ) * passport.cancer_incidence / 1000, f"{benchmark.code}: {benchmark.value} per 1,000 new cases"
     benchmark = planning_benchmark("equipment_per_million", kind)
     if benchmark:
-        return float(benchmark.value) * passport.population / 1_000_000, f"{benchmark.code}: {benchmark.value} per million"
+        return float(
+            benchmark.value
+        ) * passport.population / 1_000_000, f"{benchmark.code}: {benchmark.value} per million"
     distribution = snap.distribution("equipment_per_million", kind)
     if distribution is None:
         return None, "no data"
@@ -297,21 +338,32 @@ class SpareMachine:
 SPARE_KINDS = ("proton_gantry", "linac", "pet_ct", "mri", "ct")
 
 
-def spare_capacity(*, period: int, threshold: float = 0.6, include_submitted: bool = False,
-                   kinds: tuple[str, ...] = SPARE_KINDS) -> list[SpareMachine]:
+def spare_capacity(
+    *, period: int, threshold: float = 0.6, include_submitted: bool = False, kinds: tuple[str, ...] = SPARE_KINDS
+) -> list[SpareMachine]:
     """Working machines used below `threshold` of their available hours: hours a week the office may offer."""
     machines = (
         Equipment.objects.filter(
-            passport__period=period, passport__status__in=statuses(include_submitted), kind__in=kinds,
-            condition=EquipmentCondition.WORKING, available_hours_per_week__gt=0, used_hours_per_week__isnull=False,
+            passport__period=period,
+            passport__status__in=statuses(include_submitted),
+            kind__in=kinds,
+            condition=EquipmentCondition.WORKING,
+            available_hours_per_week__gt=0,
+            used_hours_per_week__isnull=False,
         )
         .filter(Q(used_hours_per_week__lt=F("available_hours_per_week") * threshold))
         .select_related("facility", "passport__region")
     )
     out = [
         SpareMachine(
-            m.pk, m.passport.region.code, m.facility.code, m.facility.name, m.equipment_id, m.kind,
-            float(m.available_hours_per_week or 0), float(m.used_hours_per_week or 0),
+            m.pk,
+            m.passport.region.code,
+            m.facility.code,
+            m.facility.name,
+            m.equipment_id,
+            m.kind,
+            float(m.available_hours_per_week or 0),
+            float(m.used_hours_per_week or 0),
             float((m.available_hours_per_week or 0) - (m.used_hours_per_week or 0)),
             float(m.used_hours_per_week or 0) / float(m.available_hours_per_week or 1),
         )
@@ -330,6 +382,4 @@ def region_area(code: str) -> Region:
 
 
 def definition_rows() -> list[dict[str, Any]]:
-    return [
-        {"definition": d, "benchmarks": list(Benchmark.objects.filter(indicator=d.code))} for d in DEFINITIONS
-    ]
+    return [{"definition": d, "benchmarks": list(Benchmark.objects.filter(indicator=d.code))} for d in DEFINITIONS]

@@ -12,7 +12,7 @@ from onconet.analytics.indicators import DEFINITIONS_BY_CODE
 from onconet.analytics.models import Benchmark, Comparison, StaffingNorm, TrainingProgram
 from onconet.core.audit import audit_record
 from onconet.core.errors import FieldProblem, InvalidInput, NotFound
-from onconet.core.models import AuditAction, User
+from onconet.core.models import AuditAction, Job, User
 from onconet.core.scoping import require_permission
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -40,7 +40,9 @@ def benchmark_save(
     if definition is None:
         problems.append(FieldProblem("unknown indicator", "indicator", indicator))
     elif dimension and dimension not in definition.dimension_values():
-        problems.append(FieldProblem(f"not a {definition.dimension or 'dimension'} of {indicator}", "dimension", dimension))
+        problems.append(
+            FieldProblem(f"not a {definition.dimension or 'dimension'} of {indicator}", "dimension", dimension)
+        )
     if comparison not in Comparison.values:
         problems.append(FieldProblem(f"must be one of {', '.join(Comparison.values)}", "comparison", comparison))
     try:
@@ -57,8 +59,15 @@ def benchmark_save(
     with transaction.atomic():
         benchmark, created = Benchmark.objects.update_or_create(
             code=code,
-            defaults={"indicator": indicator, "dimension": dimension, "comparison": comparison, "value": number,
-                      "source": source.strip(), "note": note.strip(), "for_planning": for_planning},
+            defaults={
+                "indicator": indicator,
+                "dimension": dimension,
+                "comparison": comparison,
+                "value": number,
+                "source": source.strip(),
+                "note": note.strip(),
+                "for_planning": for_planning,
+            },
         )
         audit_record(actor=user, action=AuditAction.CREATE if created else AuditAction.UPDATE, obj=benchmark)
     return benchmark
@@ -84,13 +93,48 @@ def analytics_reference_load() -> None:
     for row in _rows("benchmarks.csv"):
         Benchmark.objects.update_or_create(
             code=row["code"],
-            defaults={"indicator": row["indicator"], "dimension": row["dimension"], "comparison": row["comparison"],
-                      "value": Decimal(row["value"]), "for_planning": row["for_planning"] == "1",
-                      "source": row["source"], "note": row["note"]},
+            defaults={
+                "indicator": row["indicator"],
+                "dimension": row["dimension"],
+                "comparison": row["comparison"],
+                "value": Decimal(row["value"]),
+                "for_planning": row["for_planning"] == "1",
+                "source": row["source"],
+                "note": row["note"],
+            },
         )
     for row in _rows("training.csv"):
-        TrainingProgram.objects.update_or_create(specialty=row["specialty"], defaults={"years": int(row["years"]), "source": row["source"]})
+        TrainingProgram.objects.update_or_create(
+            specialty=row["specialty"], defaults={"years": int(row["years"]), "source": row["source"]}
+        )
     for row in _rows("staffing_norms.csv"):
         StaffingNorm.objects.update_or_create(
-            kind=row["kind"], specialty=row["specialty"], defaults={"per_unit": Decimal(row["per_unit"]), "source": row["source"]}
+            kind=row["kind"],
+            specialty=row["specialty"],
+            defaults={"per_unit": Decimal(row["per_unit"]), "source": row["source"]},
         )
+
+
+def report_start(*, user: User, kind: str, period: int, region_code: str | None, language: str) -> Job:
+    """Queue a report: the region's (for whoever may see the region) or the national summary."""
+    from onconet.core.models import Region
+    from onconet.core.scoping import get_visible
+    from onconet.core.services import job_start
+
+    if language not in ("en", "ru"):
+        language = "en"
+    if kind == "region":
+        region = get_visible(user, Region.objects.all(), code__iexact=region_code or "")
+        if not user.has_perm("analytics.view_national_analytics") and user.region_id != region.pk:
+            raise NotFound("No region matches the given code.")
+        return job_start(
+            user=user,
+            kind="region_report",
+            internal=True,
+            params={"region": region.code, "period": period, "language": language},
+        )
+    if kind == "national":
+        return job_start(
+            user=user, kind="national_report", internal=True, params={"period": period, "language": language}
+        )
+    raise InvalidInput(f"Unknown report {kind!r}: choose region or national.")

@@ -27,6 +27,7 @@ NAVIGATION = [
     NavItem(_("Regions"), "core:regions", "map", "core.view_region"),
     NavItem(_("Facilities"), "core:facilities", "hospital", "core.view_facility"),
     NavItem(_("Passports"), "passports:list", "clipboard-data", "passports.view_passport"),
+    NavItem(_("Analytics"), "analytics:dashboard", "bar-chart-line", "analytics.view_national_analytics"),
     NavItem(_("Partners"), "tourism:partners", "globe2", "tourism.view_partner"),
     NavItem(_("Jobs"), "core:jobs", "hourglass-split", "core.view_job"),
     NavItem(_("Audit log"), "core:audit", "journal-text", "core.view_auditentry"),

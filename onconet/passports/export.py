@@ -19,17 +19,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from onconet.core.spreadsheets import escape_cell
 from onconet.passports.models import BedGroup, ComplianceRecord, Equipment, Passport, PassportFacility, StaffMember
 from onconet.passports.sheets import SHEETS, TEMPLATE_VERSION
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def facility_row(e: PassportFacility, region: str) -> dict[str, Any]:

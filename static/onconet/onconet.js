@@ -55,6 +55,15 @@
       if (!source) return;
       var data = JSON.parse(source.textContent);
       var chart = window.echarts.init(el);
+      window.addEventListener("resize", function () { chart.resize(); });
+      if (el.getAttribute("data-chart") === "option") {
+        // A complete ECharts option built by the server; data items may carry a url to drill down to.
+        chart.setOption(data);
+        chart.on("click", function (params) {
+          if (params.data && params.data.url) { window.location.href = params.data.url; }
+        });
+        return;
+      }
       chart.setOption({
         color: ["#0b5563", "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f"],
         tooltip: { trigger: "axis" },

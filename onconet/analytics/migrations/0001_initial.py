@@ -4,57 +4,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Benchmark',
+            name="Benchmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('indicator', models.CharField(max_length=40, verbose_name='indicator')),
-                ('dimension', models.CharField(blank=True, help_text='empty: the total, or every kind', max_length=32, verbose_name='specialty / kind / profile')),
-                ('comparison', models.CharField(choices=[('at_least', 'at least'), ('at_most', 'at most')], max_length=10, verbose_name='comparison')),
-                ('value', models.DecimalField(decimal_places=3, max_digits=10, verbose_name='value')),
-                ('for_planning', models.BooleanField(default=False, verbose_name='used for planning targets')),
-                ('source', models.TextField(verbose_name='source')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("indicator", models.CharField(max_length=40, verbose_name="indicator")),
+                (
+                    "dimension",
+                    models.CharField(
+                        blank=True,
+                        help_text="empty: the total, or every kind",
+                        max_length=32,
+                        verbose_name="specialty / kind / profile",
+                    ),
+                ),
+                (
+                    "comparison",
+                    models.CharField(
+                        choices=[("at_least", "at least"), ("at_most", "at most")],
+                        max_length=10,
+                        verbose_name="comparison",
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=3, max_digits=10, verbose_name="value")),
+                ("for_planning", models.BooleanField(default=False, verbose_name="used for planning targets")),
+                ("source", models.TextField(verbose_name="source")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'benchmark',
-                'verbose_name_plural': 'benchmarks',
-                'ordering': ['indicator', 'dimension', 'code'],
-                'permissions': [('view_national_analytics', 'Can see the indicators of every region'), ('view_spare_capacity', 'Can see under-used machines and their spare hours')],
+                "verbose_name": "benchmark",
+                "verbose_name_plural": "benchmarks",
+                "ordering": ["indicator", "dimension", "code"],
+                "permissions": [
+                    ("view_national_analytics", "Can see the indicators of every region"),
+                    ("view_spare_capacity", "Can see under-used machines and their spare hours"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TrainingProgram',
+            name="TrainingProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('specialty', models.CharField(choices=[('oncologist', 'Oncologist'), ('surgical_oncologist', 'Surgical oncologist'), ('radiation_oncologist', 'Radiation oncologist'), ('chemotherapist', 'Chemotherapist'), ('radiologist', 'Radiologist'), ('nuclear_medicine', 'Nuclear medicine physician'), ('pathologist', 'Pathologist'), ('medical_physicist', 'Medical physicist'), ('radiographer', 'Radiographer'), ('oncology_nurse', 'Oncology nurse'), ('other', 'Other')], max_length=32, unique=True, verbose_name='specialty')),
-                ('years', models.PositiveSmallIntegerField(verbose_name='training years')),
-                ('source', models.TextField(blank=True, verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "specialty",
+                    models.CharField(
+                        choices=[
+                            ("oncologist", "Oncologist"),
+                            ("surgical_oncologist", "Surgical oncologist"),
+                            ("radiation_oncologist", "Radiation oncologist"),
+                            ("chemotherapist", "Chemotherapist"),
+                            ("radiologist", "Radiologist"),
+                            ("nuclear_medicine", "Nuclear medicine physician"),
+                            ("pathologist", "Pathologist"),
+                            ("medical_physicist", "Medical physicist"),
+                            ("radiographer", "Radiographer"),
+                            ("oncology_nurse", "Oncology nurse"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        unique=True,
+                        verbose_name="specialty",
+                    ),
+                ),
+                ("years", models.PositiveSmallIntegerField(verbose_name="training years")),
+                ("source", models.TextField(blank=True, verbose_name="source")),
             ],
             options={
-                'ordering': ['specialty'],
+                "ordering": ["specialty"],
             },
         ),
         migrations.CreateModel(
-            name='StaffingNorm',
+            name="StaffingNorm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ct', 'CT scanner'), ('mri', 'MRI scanner'), ('pet_ct', 'PET-CT'), ('spect', 'SPECT'), ('mammograph', 'Mammograph'), ('xray', 'X-ray'), ('ultrasound', 'Ultrasound'), ('endoscope', 'Endoscope'), ('linac', 'Linear accelerator'), ('proton_gantry', 'Proton gantry'), ('brachytherapy', 'Brachytherapy unit'), ('gamma_knife', 'Gamma knife'), ('cyclotron', 'Cyclotron')], max_length=20, verbose_name='equipment kind')),
-                ('specialty', models.CharField(choices=[('oncologist', 'Oncologist'), ('surgical_oncologist', 'Surgical oncologist'), ('radiation_oncologist', 'Radiation oncologist'), ('chemotherapist', 'Chemotherapist'), ('radiologist', 'Radiologist'), ('nuclear_medicine', 'Nuclear medicine physician'), ('pathologist', 'Pathologist'), ('medical_physicist', 'Medical physicist'), ('radiographer', 'Radiographer'), ('oncology_nurse', 'Oncology nurse'), ('other', 'Other')], max_length=32, verbose_name='specialty')),
-                ('per_unit', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='people per unit')),
-                ('source', models.TextField(blank=True, verbose_name='source')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ct", "CT scanner"),
+                            ("mri", "MRI scanner"),
+                            ("pet_ct", "PET-CT"),
+                            ("spect", "SPECT"),
+                            ("mammograph", "Mammograph"),
+                            ("xray", "X-ray"),
+                            ("ultrasound", "Ultrasound"),
+                            ("endoscope", "Endoscope"),
+                            ("linac", "Linear accelerator"),
+                            ("proton_gantry", "Proton gantry"),
+                            ("brachytherapy", "Brachytherapy unit"),
+                            ("gamma_knife", "Gamma knife"),
+                            ("cyclotron", "Cyclotron"),
+                        ],
+                        max_length=20,
+                        verbose_name="equipment kind",
+                    ),
+                ),
+                (
+                    "specialty",
+                    models.CharField(
+                        choices=[
+                            ("oncologist", "Oncologist"),
+                            ("surgical_oncologist", "Surgical oncologist"),
+                            ("radiation_oncologist", "Radiation oncologist"),
+                            ("chemotherapist", "Chemotherapist"),
+                            ("radiologist", "Radiologist"),
+                            ("nuclear_medicine", "Nuclear medicine physician"),
+                            ("pathologist", "Pathologist"),
+                            ("medical_physicist", "Medical physicist"),
+                            ("radiographer", "Radiographer"),
+                            ("oncology_nurse", "Oncology nurse"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                        verbose_name="specialty",
+                    ),
+                ),
+                ("per_unit", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="people per unit")),
+                ("source", models.TextField(blank=True, verbose_name="source")),
             ],
             options={
-                'ordering': ['kind', 'specialty'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'specialty'), name='staffing_norm_unique')],
+                "ordering": ["kind", "specialty"],
+                "constraints": [models.UniqueConstraint(fields=("kind", "specialty"), name="staffing_norm_unique")],
             },
         ),
     ]

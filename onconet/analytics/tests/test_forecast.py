@@ -22,7 +22,8 @@ def test_stock_by_hand():
 
 def test_projection_worked_example():
     p = project(AGES, base_year=2025, target=8, retirement_age=65, attrition=0.1, training_years=2, horizon=10)
-    assert p.years[0] == 2025 and p.years[-1] == 2035
+    assert p.years[0] == 2025
+    assert p.years[-1] == 2035
     # 2026: 8.1 ≥ 8; 2027: 6.48 < 8 → the shortfall begins in 2027
     assert p.shortfall_year == 2027
     assert p.arrival_year == 2027

@@ -4,14 +4,24 @@ import pytest
 
 from onconet.analytics.indicators import NATION, compute
 from onconet.core.models import Facility, Region
-from onconet.passports.models import BedGroup, ComplianceRecord, Equipment, Passport, PassportFacility, StaffMember, Standard
+from onconet.passports.models import (
+    BedGroup,
+    ComplianceRecord,
+    Equipment,
+    Passport,
+    PassportFacility,
+    StaffMember,
+    Standard,
+)
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
 
 
 def passport(region, population, incidence, status="approved"):
-    return Passport.objects.create(region=region, period=YEAR, population=population, cancer_incidence=incidence, status=status)
+    return Passport.objects.create(
+        region=region, period=YEAR, population=population, cancer_incidence=incidence, status=status
+    )
 
 
 def facility(region, code, kind):
@@ -20,13 +30,27 @@ def facility(region, code, kind):
 
 def staff(p, fac, specialty, ages):
     for i, age in enumerate(ages):
-        StaffMember.objects.create(passport=p, facility=fac, staff_id=f"{specialty}-{i}-{age}", specialty=specialty,
-                                   birth_year=YEAR - age, fte=1)
+        StaffMember.objects.create(
+            passport=p,
+            facility=fac,
+            staff_id=f"{specialty}-{i}-{age}",
+            specialty=specialty,
+            birth_year=YEAR - age,
+            fte=1,
+        )
 
 
 def machine(p, fac, code, kind, installed, condition="working", available=None, used=None):
-    Equipment.objects.create(passport=p, facility=fac, equipment_id=code, kind=kind, year_installed=installed,
-                             condition=condition, available_hours_per_week=available, used_hours_per_week=used)
+    Equipment.objects.create(
+        passport=p,
+        facility=fac,
+        equipment_id=code,
+        kind=kind,
+        year_installed=installed,
+        condition=condition,
+        available_hours_per_week=available,
+        used_hours_per_week=used,
+    )
 
 
 @pytest.fixture

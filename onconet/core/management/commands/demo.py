@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from onconet.analytics.services import analytics_reference_load
 from onconet.core import demo
 from onconet.passports.demo import build_passports
 from onconet.tourism.demo import build_partners
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             facilities = demo.build_core(scale=scale, seed=seed)
             partners = build_partners()
             logins = demo.build_users(seed=seed, passwords=passwords, partners=dict(partners))
+            analytics_reference_load()
             passports = build_passports(scale=scale, seed=seed)
         self.stdout.write(
             self.style.SUCCESS(
