@@ -58,9 +58,16 @@ def passport_import() -> list[dict[str, object]]:
             result.update(totals=totals)
             print(name, result)
             results.append(result)
+            # the indicators, on the same database that the import filled
+            indicators = _run(["bench.indicators", str(work / "workbooks")], {**base_env, **extra})
+            print(name, indicators)
+            INDICATORS.append(indicators)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+INDICATORS: list[dict[str, object]] = []
 
 
 def main() -> None:
@@ -72,6 +79,19 @@ def main() -> None:
     }
     imports = passport_import()
     (RESULTS / "passport_import.json").write_text(json.dumps({"machine": machine, "results": imports}, indent=2) + "\n")
+    (RESULTS / "indicators.json").write_text(json.dumps({"machine": machine, "results": INDICATORS}, indent=2) + "\n")
+    print("\n| database | all indicators, s | hand-written SQL, s | ratio |")
+    print("|---|---|---|---|")
+    for r in INDICATORS:
+        print(f"| {r['database']} | {r['all_indicators_seconds']} | {r['hand_sql_seconds']} | {r['ratio']} |")
+    print("\n| database | connections | requests/s | p50, ms | p95, ms | p99, ms | errors |")
+    print("|---|---|---|---|---|---|---|")
+    for r in INDICATORS:
+        for d in r.get("dashboard", []):  # type: ignore[attr-defined]
+            print(
+                f"| {r['database']} | {d['connections']} | {d['requests_per_second']} | {d['p50_ms']} | {d['p95_ms']} "
+                f"| {d['p99_ms']} | {d['errors']} |"
+            )
     print("\n| database | workbooks | staff rows | import, s | rows/s | peak RSS, MiB | validate largest region, s |")
     print("|---|---|---|---|---|---|---|")
     for r in imports:

@@ -55,8 +55,8 @@ def tile_map(
     tile = {
         "type": "scatter",
         "symbol": "roundRect",
-        "symbolSize": 30,
-        "label": {"show": True, "formatter": "{@[3]}", "fontSize": 9, "color": "#222"},
+        "symbolSize": 40,
+        "label": {"show": True, "formatter": "{@[3]}", "fontSize": 10, "color": "#222"},
         "emphasis": {"itemStyle": {"borderColor": "#000", "borderWidth": 2}},
     }
     return {

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from matplotlib import pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from onconet.analytics import selectors
 from onconet.analytics.indicators import DEFINITIONS_BY_CODE, NATION, Snapshot
@@ -242,10 +243,12 @@ def _table_figure(caption: str, header: list[str], rows: list[list[str]]) -> Fig
     axis.axis("off")
     axis.set_title(caption, loc="left", fontsize=11, fontweight="bold")
     if rows:
-        table = axis.table(cellText=rows, colLabels=header, loc="upper left", cellLoc="left")
+        # Column widths follow the longest text of each column, and the table fills the page's width.
+        lengths = [max(len(str(cell)) for cell in column) + 2 for column in zip(header, *rows, strict=True)]
+        widths = [length / sum(lengths) for length in lengths]
+        table = axis.table(cellText=rows, colLabels=header, colWidths=widths, cellLoc="left", bbox=Bbox.from_bounds(0, 0, 1, 1))
         table.auto_set_font_size(False)
-        table.set_fontsize(7.5)
-        table.auto_set_column_width(list(range(len(header))))
+        table.set_fontsize(7 if max(lengths) > 40 else 7.5)
     return figure
 
 

@@ -88,8 +88,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     definition = DEFINITIONS_BY_CODE[indicator]
     rows = selectors.ranking(snap, indicator, dimension, district or None)
     names = _names()
+    district_names = {d.code: d.display_name for d in FederalDistrict.objects.all()}
     for row in rows:
         row.name = names.get(row.code, row.name)
+        row.district = district_names.get(row.district or "", row.district)
     download = _download(
         request,
         [[r.rank, r.code, r.name, r.district, r.value, r.benchmark_met] for r in rows],
