@@ -44,7 +44,8 @@ def passport_import() -> list[dict[str, object]]:
     results = []
     work = Path(tempfile.mkdtemp(prefix="onconet-bench-"))
     try:
-        base_env = {**os.environ, "LOG_LEVEL": "WARNING", "DEBUG": "1"}
+        # one signing key for the benchmark process and the server it starts, so that its session is valid there
+        base_env = {**os.environ, "LOG_LEVEL": "WARNING", "DEBUG": "1", "SECRET_KEY": "bench-" + "k" * 44}
         base_env.pop("DATABASE_URL", None)
         gen_env = {**base_env, "ONCONET_VAR_DIR": str(work / "gen")}
         totals = _run(["bench.passport_import", "generate", str(work / "workbooks")], gen_env)

@@ -108,6 +108,7 @@ def run(folder: Path) -> dict[str, object]:
 
 
 def _dashboard_load() -> list[dict[str, float]]:
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -128,7 +129,7 @@ def _dashboard_load() -> list[dict[str, float]]:
         **os.environ,
         "LOG_LEVEL": "WARNING",
         "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 40,
+        "SECRET_KEY": settings.SECRET_KEY,  # the session was signed with this process's key
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
     }

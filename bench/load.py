@@ -58,7 +58,7 @@ def run_load(url: str, *, connections: int, seconds: float, headers: dict[str, s
                 conn.request("GET", path, headers=headers or {})
                 response = conn.getresponse()
                 response.read()
-                if response.status >= 400:
+                if response.status != 200:  # a redirect to the login page is a failure too
                     failed += 1
             except (OSError, http.client.HTTPException):
                 failed += 1

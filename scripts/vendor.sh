@@ -15,5 +15,7 @@ cp node_modules/htmx.org/dist/htmx.min.js "$out/htmx/"
 cp node_modules/htmx.org/LICENSE "$out/htmx/LICENSE"
 cp node_modules/echarts/dist/echarts.min.js "$out/echarts/"
 cp node_modules/echarts/LICENSE "$out/echarts/LICENSE"
+# Source maps are not vendored: drop the references, or collectstatic's manifest storage looks for them.
+find "$out" \( -name '*.js' -o -name '*.css' \) -exec sed -i -E 's@(//|/\*)# sourceMappingURL=[^ *]*( \*/)?@@' {} +
 node -e 'const p=require("./package.json");for(const [n,v] of Object.entries(p.dependencies))console.log(n+"@"+v)' > "$out/VERSIONS.txt"
 echo "vendored into $out:"; cat "$out/VERSIONS.txt"

@@ -145,3 +145,27 @@ def test_check_command_fails_when_the_broker_is_down(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_WRITE_URL", "redis://127.0.0.1:1/0")
     with pytest.raises(SystemCheckError, match=r"onconet\.E003"):
         call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+def test_collectstatic_with_the_production_storage(tmp_path):
+    """Production serves hashed, compressed static files; every reference in the vendored files must resolve."""
+    import os
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "test-" + "k" * 50,
+        "ALLOWED_HOSTS": "example.org",
+        "ONCONET_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "onconet.cli", "collectstatic", "--noinput", "-v0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert list((tmp_path / "staticfiles" / "vendor" / "htmx").glob("htmx.min.*.js"))
