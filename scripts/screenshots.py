@@ -24,6 +24,11 @@ SHOTS = [
     ("regions.png", "analyst", "en", "/regions/?sort=-population", "#regions-table"),
     ("region-facilities.png", "reporter", "en", "/regions/RU-KLU/", "#region-facilities"),
     ("audit-log.png", "admin", "en", "/audit/", "#audit-table"),
+    ("analytics-dashboard.png", "analyst", "en", "/analytics/?ind=staff_share_60:radiologist", "#tile-map canvas"),
+    ("analytics-dashboard-ru.png", "analyst", "ru", "/analytics/?ind=equipment_per_million:ct", "#tile-map canvas"),
+    ("analytics-workforce.png", "analyst", "en", "/analytics/workforce/?specialty=radiologist", "#workforce-table"),
+    ("analytics-region.png", "analyst", "en", "/analytics/regions/RU-MOS/?specialty=radiologist", "#pyramid canvas"),
+    ("analytics-equipment.png", "analyst", "en", "/analytics/equipment/", "#spare-chart canvas"),
     ("partner-portal.png", "partner", "ru", "/", "#dashboard-title"),
 ]
 

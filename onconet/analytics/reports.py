@@ -246,7 +246,9 @@ def _table_figure(caption: str, header: list[str], rows: list[list[str]]) -> Fig
         # Column widths follow the longest text of each column, and the table fills the page's width.
         lengths = [max(len(str(cell)) for cell in column) + 2 for column in zip(header, *rows, strict=True)]
         widths = [length / sum(lengths) for length in lengths]
-        table = axis.table(cellText=rows, colLabels=header, colWidths=widths, cellLoc="left", bbox=Bbox.from_bounds(0, 0, 1, 1))
+        table = axis.table(
+            cellText=rows, colLabels=header, colWidths=widths, cellLoc="left", bbox=Bbox.from_bounds(0, 0, 1, 1)
+        )
         table.auto_set_font_size(False)
         table.set_fontsize(7 if max(lengths) > 40 else 7.5)
     return figure
