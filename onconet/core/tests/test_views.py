@@ -51,8 +51,8 @@ def test_logout_is_a_post_and_audited(client, users):
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("admin", ["Regions", "Facilities", "Passports", "Partners", "Jobs", "Audit log"]),
-        ("analyst", ["Regions", "Facilities", "Passports", "Partners", "Jobs"]),
+        ("admin", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Jobs", "Audit log"]),
+        ("analyst", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Jobs"]),
         ("reporter", ["Regions", "Facilities", "Passports", "Jobs"]),
         ("coordinator", ["Regions", "Facilities", "Partners", "Jobs"]),
         ("partner", ["Partners", "Jobs"]),
