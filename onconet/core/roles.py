@@ -24,6 +24,16 @@ OFFICE_ROLES = frozenset({Role.COORDINATOR, Role.MEDICAL_REVIEWER, Role.FINANCE_
 
 _VIEW_REFERENCE = {"core.view_country", "core.view_federaldistrict", "core.view_region", "core.view_facility"}
 _VIEW_PASSPORTS = {"passports.view_passport", "passports.view_standard", "analytics.view_benchmark"}
+
+_OFFICE_READ = {
+    "tourism.view_foreignpatient",
+    "tourism.view_referral",
+    "tourism.view_quote",
+    "tourism.view_invoice",
+    "tourism.view_patientdocument",
+    "tourism.view_contract",
+    "tourism.view_service",
+}
 _EDIT_PASSPORTS = {"passports.change_passport", "passports.add_passport", "passports.submit_passport"}
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
@@ -58,6 +68,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.add_partnercontact",
         "tourism.change_partnercontact",
         "tourism.delete_partnercontact",
+        *_OFFICE_READ,
+        "tourism.add_contract",
+        "tourism.add_exchangerate",
+        "tourism.add_service",
+        "tourism.change_service",
     },
     Role.NATIONAL_ANALYST: {
         *_VIEW_REFERENCE,
@@ -87,13 +102,24 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.add_partnercontact",
         "tourism.change_partnercontact",
         "tourism.delete_partnercontact",
+        *_OFFICE_READ,
+        "tourism.add_foreignpatient",
+        "tourism.view_passport_number",
+        "tourism.add_referral",
+        "tourism.add_patientdocument",
+        "tourism.add_contract",
     },
-    Role.MEDICAL_REVIEWER: {*_VIEW_REFERENCE, "core.view_job", "tourism.view_partner"},
+    Role.MEDICAL_REVIEWER: {*_VIEW_REFERENCE, "core.view_job", "tourism.view_partner", *_OFFICE_READ},
     Role.FINANCE_OFFICER: {
         *_VIEW_REFERENCE,
         "core.view_job",
         "tourism.view_partner",
         "tourism.view_partnercontact",
+        *_OFFICE_READ,
+        "tourism.view_passport_number",
+        "tourism.add_exchangerate",
+        "tourism.add_payment",
+        "tourism.add_creditnote",
     },
     Role.INTERPRETER: {"core.view_country", "core.view_job", "tourism.view_partner"},
     Role.PARTNER_AGENT: {
@@ -103,5 +129,15 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.view_partnercontact",
         "tourism.add_partnercontact",
         "tourism.change_partnercontact",
+        "tourism.view_foreignpatient",
+        "tourism.add_foreignpatient",
+        "tourism.view_referral",
+        "tourism.add_referral",
+        "tourism.view_quote",
+        "tourism.view_invoice",
+        "tourism.view_patientdocument",
+        "tourism.add_patientdocument",
+        "tourism.view_contract",
+        "tourism.view_service",
     },
 }

