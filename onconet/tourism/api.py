@@ -1,16 +1,21 @@
 """API of the international office: partner organisations (more arrives with the office's issue)."""
 
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.http import request_user
+from onconet.core.models import User
+from onconet.core.roles import Role
 from onconet.core.scoping import get_visible
 from onconet.tourism import selectors, services
-from onconet.tourism.models import Partner, PartnerKind
+from onconet.tourism.models import ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
 
 router = Router(tags=["tourism"])
 
@@ -78,3 +83,221 @@ def partner_contact_add(request: HttpRequest, partner_id: int, payload: ContactI
     user = request_user(request)
     target = get_visible(user, Partner.objects.all(), pk=partner_id)
     return Status(201, services.partner_contact_add(user=user, partner=target, request=request, **payload.model_dump()))
+
+
+# ================================================================ referrals, the partner portal's API
+
+
+class PatientIn(StrictSchema):
+    family_name: str = Field(..., min_length=1, max_length=120, description="Latin script")
+    given_name: str = Field(..., min_length=1, max_length=120, description="Latin script")
+    name_native: str = ""
+    date_of_birth: date
+    sex: Literal["F", "M"]
+    citizenship: str = Field(..., min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    passport_number: str = Field(..., min_length=5, max_length=40)
+    preferred_language: str = Field(..., min_length=2, max_length=3, description="ISO 639")
+    languages: list[str] = []
+    phone: str = ""
+    email: str = ""
+
+
+class ReferralIn(StrictSchema):
+    partner_id: int | None = Field(None, description="for office staff; a partner agent refers for its own partner")
+    patient: PatientIn
+    service: str = Field(..., description="a service code of the price list")
+    icd10_codes: list[str] = Field(..., min_length=1)
+    stage: str = ""
+    clinical_summary: str = ""
+    latest_start: date | None = None
+
+
+class QuoteLineOut(Schema):
+    service: str = Field(..., alias="service.code")
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class QuoteOut(Schema):
+    id: int
+    number: str
+    issued_on: date
+    valid_until: date
+    currency: str
+    rate: Decimal
+    total: Decimal
+    status: str
+    lines: list[QuoteLineOut]
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    issued_on: date
+    due_on: date
+    currency: str
+    total: Decimal
+    balance: Decimal
+
+
+class ReferralOut(Schema):
+    id: int
+    state: str
+    partner_id: int
+    patient_id: int
+    patient_name: str
+    passport_masked: str
+    service: str
+    icd10_codes: list[str]
+    stage: str
+    proposed_protocol: str
+    latest_start: date | None
+    start_date: date | None
+    allowed_transitions: list[str]
+    overdue: bool
+    quotes: list[QuoteOut] = []
+    invoices: list[InvoiceOut] = []
+
+
+class TransitionIn(StrictSchema):
+    comment: str = ""
+    protocol: str = ""
+    start_date: date | None = None
+
+
+class QuoteIn(StrictSchema):
+    lines: list[dict[str, Any]] = Field(..., description='[{"service": "proton-25", "quantity": 1}]')
+
+
+class PaymentIn(StrictSchema):
+    amount: Decimal = Field(..., gt=0)
+    paid_on: date
+    kind: Literal["payment", "refund"] = "payment"
+    overpayment: bool = False
+    reference: str = ""
+
+
+def _invoice_out(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "id": invoice.pk,
+        "number": invoice.number,
+        "issued_on": invoice.issued_on,
+        "due_on": invoice.due_on,
+        "currency": invoice.currency,
+        "total": invoice.total,
+        "balance": services.invoice_balance(invoice),
+    }
+
+
+def _referral_out(user: User, referral: Referral, detail: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": referral.pk,
+        "state": referral.state,
+        "partner_id": referral.partner_id,
+        "patient_id": referral.patient_id,
+        "patient_name": str(referral.patient),
+        "passport_masked": referral.patient.passport_masked,
+        "service": referral.service.code,
+        "icd10_codes": referral.icd10_codes,
+        "stage": referral.stage,
+        "proposed_protocol": referral.proposed_protocol,
+        "latest_start": referral.latest_start,
+        "start_date": referral.start_date,
+        "allowed_transitions": selectors.transitions_for(user, referral),
+        "overdue": selectors.is_overdue(referral),
+    }
+    if detail:
+        out["quotes"] = list(referral.quotes.prefetch_related("lines__service"))
+        out["invoices"] = [_invoice_out(i) for i in referral.invoices.all()]
+    return out
+
+
+@router.post("/referrals", response={201: ReferralOut, **ERRORS}, summary="Refer a patient (partner portal)")
+def referral_submit(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+    user = request_user(request)
+    if user.role == Role.PARTNER_AGENT:
+        partner = user.partner
+    else:
+        partner = get_visible(user, Partner.objects.all(), pk=payload.partner_id or 0)
+    assert partner is not None
+    with transaction.atomic():
+        patient = services.patient_register(user=user, partner=partner, request=request, **payload.patient.model_dump())
+        referral = services.referral_submit(
+            user=user,
+            patient=patient,
+            service_code=payload.service,
+            icd10_codes=payload.icd10_codes,
+            stage=payload.stage,
+            clinical_summary=payload.clinical_summary,
+            latest_start=payload.latest_start,
+            request=request,
+        )
+    return Status(201, _referral_out(user, referral, detail=True))
+
+
+class ReferralFilters(Schema):
+    state: str | None = None
+    overdue: bool | None = None
+
+
+@router.get("/referrals", response={200: list[ReferralOut], **ERRORS}, summary="Referrals you may see")
+@paginate(PageNumberPagination, page_size=50)
+def referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
+    user = request_user(request)
+    rows = selectors.referrals_list(user=user, state=filters.state)
+    out = [_referral_out(user, r) for r in rows]
+    if filters.overdue is not None:
+        out = [r for r in out if r["overdue"] is filters.overdue]
+    return out
+
+
+@router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, summary="One referral")
+def referral(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+    user = request_user(request)
+    return _referral_out(user, selectors.referral_get(user=user, referral_id=referral_id), detail=True)
+
+
+@router.post(
+    "/referrals/{referral_id}/transitions/{name}", response={200: ReferralOut, **ERRORS}, summary="Move a referral on"
+)
+def referral_transition(request: HttpRequest, referral_id: int, name: str, payload: TransitionIn) -> dict[str, Any]:
+    user = request_user(request)
+    referral = selectors.referral_get(user=user, referral_id=referral_id)
+    moved = services.referral_transition(
+        user=user, referral=referral, name=name, request=request, **payload.model_dump()
+    )
+    return _referral_out(user, moved, detail=True)
+
+
+@router.post("/referrals/{referral_id}/quotes", response={201: QuoteOut, **ERRORS}, summary="Prepare a quote")
+def quote_create(request: HttpRequest, referral_id: int, payload: QuoteIn) -> Status[Quote]:
+    user = request_user(request)
+    referral = selectors.referral_get(user=user, referral_id=referral_id)
+    return Status(201, services.quote_create(user=user, referral=referral, lines=payload.lines))
+
+
+@router.post(
+    "/invoices/{invoice_id}/payments", response={201: InvoiceOut, **ERRORS}, summary="Record a payment or refund"
+)
+def payment_record(request: HttpRequest, invoice_id: int, payload: PaymentIn) -> Status[dict[str, Any]]:
+    user = request_user(request)
+    invoice = get_visible(user, Invoice.objects.all(), pk=invoice_id)
+    services.payment_record(user=user, invoice=invoice, **payload.model_dump())
+    invoice.refresh_from_db()
+    return Status(201, _invoice_out(invoice))
+
+
+class PassportNumberOut(Schema):
+    passport_number: str
+
+
+@router.get(
+    "/patients/{patient_id}/passport-number",
+    response={200: PassportNumberOut, **ERRORS},
+    summary="A patient's full passport number (audited)",
+)
+def passport_number(request: HttpRequest, patient_id: int) -> dict[str, str]:
+    user = request_user(request)
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient_id)
+    return {"passport_number": services.patient_passport_number(user=user, patient=patient, request=request)}

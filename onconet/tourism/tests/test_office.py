@@ -4,47 +4,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import AuditAction, AuditEntry
 from onconet.tourism import services
-from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Quote, Referral, Service
+from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Quote, Referral
+from onconet.tourism.tests.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def office(users):
-    proton = Service.objects.create(
-        code="proton-25",
-        name="Proton course, 25 fractions",
-        kind="proton_course",
-        base_price=Decimal("3000000"),
-        is_course=True,
-    )
-    consult = Service.objects.create(
-        code="consult", name="Consultation", kind="consultation", base_price=Decimal("10000")
-    )
-    Service.objects.create(code="pet-ct", name="PET-CT", kind="pet_ct", base_price=Decimal("60000"))
-    ExchangeRate.objects.create(date=TODAY - timedelta(days=3), currency="EUR", rate=Decimal("100"))
-    contract = services.contract_create(
-        user=users["admin"],
-        partner=users["partner"].partner,
-        number="BG-2026-001",
-        our_party="National proton centre",
-        valid_from=TODAY - timedelta(days=30),
-        valid_until=TODAY + timedelta(days=300),
-        currency="eur",
-        prepayment_share="0.5",
-        status="active",
-        services=[
-            {"service": "proton-25", "price": "32000", "monthly_quota": 1},
-            {"service": "consult", "discount_percent": "10"},
-        ],
-    )
-    return {"proton": proton, "consult": consult, "contract": contract}
 
 
 def register(user, partner, **extra):
