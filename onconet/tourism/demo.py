@@ -95,3 +95,216 @@ def build_partners() -> dict[str, Partner]:
         )
         first.setdefault(code, partner)
     return first
+
+
+# ---------------------------------------------------------------- the international office
+
+import random  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from onconet.core.errors import DomainError  # noqa: E402
+from onconet.core.models import User  # noqa: E402
+from onconet.tourism.models import ExchangeRate, Referral, Service  # noqa: E402
+
+DEMO_SERVICES = [
+    ("consult", "Oncologist's consultation", "consultation", "", "12000", False),
+    ("records-review", "Review of medical records by a tumour board", "records_review", "", "25000", False),
+    ("pet-ct", "Whole-body PET-CT", "pet_ct", "", "60000", False),
+    ("proton-25", "Proton therapy course, 25 fractions", "proton_course", "PROTON-25", "3200000", True),
+    ("proton-30", "Proton therapy course, 30 fractions (CSI)", "proton_course", "PROTON-CSI-30", "3800000", True),
+    ("photon-30", "Photon IMRT course, 30 fractions", "photon_course", "IMRT-30", "900000", True),
+    ("stay-week", "Accommodation support, a week", "accommodation", "", "35000", False),
+    ("interpreter-hour", "Interpreter, an hour", "interpreter_hour", "", "3000", False),
+]
+# roubles per unit, to move a little day by day (illustrative values, not market data)
+DEMO_RATES = {"EUR": 100.0, "USD": 92.0, "RSD": 0.85, "KZT": 0.19, "UZS": 0.0073, "CZK": 4.0}
+FIRST_NAMES = {
+    "BG": ("Ivanova", "Maria", "Иванова Мария"),
+    "RS": ("Jovanović", "Marko", "Јовановић Марко"),
+    "KZ": ("Nurlanov", "Aidar", "Нұрланов Айдар"),
+    "UZ": ("Karimova", "Dilnoza", "Каримова Дилноза"),
+    "HR": ("Horvat", "Ivan", ""),
+    "CZ": ("Novák", "Petr", ""),
+}
+
+
+def build_office(*, seed: int, partners: dict[str, object]) -> int:
+    """Services, rates, contracts and a few dozen referrals spread over every stage; returns the referral count."""
+    from onconet.tourism import services
+
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    for code, name, kind, protocol, price, course in DEMO_SERVICES:
+        Service.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "protocol": protocol,
+                "base_price": Decimal(price),
+                "is_course": course,
+            },
+        )
+    for offset in range(0, 120):
+        day = today - timedelta(days=offset)
+        for currency, rate in DEMO_RATES.items():
+            ExchangeRate.objects.get_or_create(
+                date=day, currency=currency, defaults={"rate": Decimal(str(round(rate * rng.uniform(0.97, 1.03), 6)))}
+            )
+    admin = User.objects.get(username="admin")
+    coordinator = User.objects.get(username="coordinator")
+    reviewer = User.objects.get(username="reviewer")
+    finance = User.objects.get(username="finance")
+    contracts = {
+        "BG": (
+            "BG-MOH-2026-01",
+            "EUR",
+            "0.5",
+            [
+                ("proton-25", "32000", None, 4),
+                ("proton-30", "37000", None, 2),
+                ("pet-ct", None, "10", None),
+                ("consult", None, "10", None),
+                ("stay-week", "320", None, None),
+                ("interpreter-hour", "28", None, None),
+            ],
+        ),
+        "RS": (
+            "RS-RFZO-2026-03",
+            "EUR",
+            "1",
+            [("proton-25", "33000", None, 2), ("photon-30", None, "5", 3), ("consult", None, "0", None)],
+        ),
+        "KZ": ("KZ-KIOR-2026-07", "USD", "0.3", [("proton-25", "35000", None, 2), ("pet-ct", None, "0", None)]),
+    }
+    made = {}
+    for country, (number, currency, share, lines) in contracts.items():
+        partner = partners[country]
+        made[country] = services.contract_create(
+            user=admin,
+            partner=partner,
+            number=number,
+            our_party="National Medical Radiological Research Centre",  # type: ignore[arg-type]
+            valid_from=today - timedelta(days=200),
+            valid_until=today + timedelta(days=45 if country == "RS" else 400),
+            currency=currency,
+            prepayment_share=share,
+            status="active",
+            services=[{"service": s, "price": p, "discount_percent": d, "monthly_quota": q} for s, p, d, q in lines],
+        )
+    stages = [
+        "inquiry",
+        "records_requested",
+        "under_review",
+        "more_info",
+        "accepted",
+        "declined",
+        "quote_sent",
+        "quote_accepted",
+        "prepaid",
+        "scheduled",
+        "arrived",
+        "in_treatment",
+        "completed",
+        "follow_up",
+    ]
+    count = 0
+    for index in range(36):
+        country = ["BG", "BG", "RS", "KZ", "BG", "UZ"][index % 6] if index % 6 != 5 else "UZ"
+        partner = partners.get(country) or partners["BG"]
+        agent = User.objects.filter(partner=partner).first() or coordinator
+        family, given, native = FIRST_NAMES.get(country, FIRST_NAMES["BG"])
+        patient = services.patient_register(
+            user=coordinator,
+            partner=partner,
+            family_name=f"{family}-{index + 1}",
+            given_name=given,
+            name_native=native,  # type: ignore[arg-type]
+            date_of_birth=date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)),
+            sex="F" if given.endswith("a") else "M",
+            citizenship=country,
+            passport_number=f"{country}{700000 + index * 37}",
+            preferred_language={"BG": "bg", "RS": "sr", "KZ": "kk", "UZ": "uz", "HR": "hr", "CZ": "cs"}[country],
+            languages=["en"],
+        )
+        service = "proton-25" if country in made else "consult"
+        referral = services.referral_submit(
+            user=agent if agent.role == "partner_agent" else coordinator,
+            patient=patient,
+            service_code=service,
+            icd10_codes=[rng.choice(["C71.9", "C50.9", "C61", "C34.1", "C18.7"])],
+            stage=rng.choice(["I", "II", "III"]),
+            latest_start=today + timedelta(days=rng.randint(40, 120)),
+        )
+        _advance(referral, stages[index % len(stages)], coordinator, reviewer, finance, agent, rng)
+        # spread the history over the last months so the funnel and service levels have something to show
+        shift = timedelta(days=rng.randint(1, 150))
+        Referral.objects.filter(pk=referral.pk).update(
+            created_at=timezone.now() - shift - timedelta(days=10),
+            state_changed_at=timezone.now() - timedelta(days=rng.randint(0, 12)),
+        )
+        count += 1
+    return count
+
+
+def _advance(
+    referral: Referral, target: str, coordinator: User, reviewer: User, finance: User, agent: User, rng: random.Random
+) -> None:
+    from onconet.tourism import services
+
+    def go(user: User, name: str, **kwargs: object) -> None:
+        services.referral_transition(user=user, referral=referral, name=name, **kwargs)  # type: ignore[arg-type]
+        referral.refresh_from_db()
+
+    if target == "inquiry":
+        return
+    if target == "records_requested":
+        go(coordinator, "request_records")
+        return
+    go(coordinator, "start_review")
+    if target == "under_review":
+        return
+    if target == "more_info":
+        go(reviewer, "ask_more_info", comment="Please send the latest MRI with contrast and the histology report.")
+        return
+    if target == "declined":
+        go(reviewer, "decline", comment="Metastatic disease: proton therapy offers no benefit over photons here.")
+        return
+    go(reviewer, "accept", protocol=referral.service.protocol or "standard")
+    if target == "accepted" or referral.contract is None:
+        return
+    services.quote_create(user=coordinator, referral=referral, lines=[{"service": referral.service.code}])
+    go(coordinator, "send_quote")
+    if target == "quote_sent":
+        return
+    go(agent if agent.role == "partner_agent" else coordinator, "accept_quote")
+    if target == "quote_accepted":
+        return
+    invoice = referral.invoices.get()
+    share = referral.contract.prepayment_share
+    services.payment_record(
+        user=finance,
+        invoice=invoice,
+        amount=(invoice.total * share).quantize(Decimal("0.01")),
+        paid_on=timezone.localdate(),
+    )
+    go(finance, "confirm_prepayment")
+    if target == "prepaid":
+        return
+    start = timezone.localdate() + timedelta(days=rng.randint(5, 30))
+    try:
+        go(coordinator, "schedule", start_date=min(start, referral.latest_start or start))
+    except DomainError:  # the month's quota is used up: the patient waits, prepaid
+        return
+    for step, user in (
+        ("arrive", coordinator),
+        ("start_treatment", coordinator),
+        ("complete", reviewer),
+        ("follow_up", coordinator),
+    ):
+        if referral.state == target:
+            return
+        go(user, step)

@@ -11,7 +11,7 @@ from django.db import transaction
 from onconet.analytics.services import analytics_reference_load
 from onconet.core import demo
 from onconet.passports.demo import build_passports
-from onconet.tourism.demo import build_partners
+from onconet.tourism.demo import build_office, build_partners
 
 
 class Command(BaseCommand):
@@ -31,10 +31,11 @@ class Command(BaseCommand):
             logins = demo.build_users(seed=seed, passwords=passwords, partners=dict(partners))
             analytics_reference_load()
             passports = build_passports(scale=scale, seed=seed)
+            referrals = build_office(seed=seed, partners=dict(partners))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo network loaded (scale {scale}, seed {seed}): {facilities} facilities, "
-                f"{len(partners)} partner countries, {len(logins)} users, {passports} passports."
+                f"{len(partners)} partner countries, {len(logins)} users, {passports} passports, {referrals} foreign referrals."
             )
         )
         if passwords:
