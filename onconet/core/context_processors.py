@@ -28,6 +28,7 @@ NAVIGATION = [
     NavItem(_("Facilities"), "core:facilities", "hospital", "core.view_facility"),
     NavItem(_("Passports"), "passports:list", "clipboard-data", "passports.view_passport"),
     NavItem(_("Analytics"), "analytics:dashboard", "bar-chart-line", "analytics.view_national_analytics"),
+    NavItem(_("Referrals"), "tourism:queue", "person-vcard", "tourism.view_referral"),
     NavItem(_("Partners"), "tourism:partners", "globe2", "tourism.view_partner"),
     NavItem(_("Jobs"), "core:jobs", "hourglass-split", "core.view_job"),
     NavItem(_("Audit log"), "core:audit", "journal-text", "core.view_auditentry"),

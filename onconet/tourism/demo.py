@@ -131,7 +131,7 @@ FIRST_NAMES = {
 }
 
 
-def build_office(*, seed: int, partners: dict[str, object]) -> int:
+def build_office(*, seed: int, partners: dict[str, Partner]) -> int:
     """Services, rates, contracts and a few dozen referrals spread over every stage; returns the referral count."""
     from onconet.tourism import services
 
@@ -187,7 +187,7 @@ def build_office(*, seed: int, partners: dict[str, object]) -> int:
             user=admin,
             partner=partner,
             number=number,
-            our_party="National Medical Radiological Research Centre",  # type: ignore[arg-type]
+            our_party="National Medical Radiological Research Centre",
             valid_from=today - timedelta(days=200),
             valid_until=today + timedelta(days=45 if country == "RS" else 400),
             currency=currency,
@@ -222,7 +222,7 @@ def build_office(*, seed: int, partners: dict[str, object]) -> int:
             partner=partner,
             family_name=f"{family}-{index + 1}",
             given_name=given,
-            name_native=native,  # type: ignore[arg-type]
+            name_native=native,
             date_of_birth=date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)),
             sex="F" if given.endswith("a") else "M",
             citizenship=country,
@@ -255,8 +255,10 @@ def _advance(
 ) -> None:
     from onconet.tourism import services
 
-    def go(user: User, name: str, **kwargs: object) -> None:
-        services.referral_transition(user=user, referral=referral, name=name, **kwargs)  # type: ignore[arg-type]
+    def go(user: User, name: str, comment: str = "", protocol: str = "", start_date: date | None = None) -> None:
+        services.referral_transition(
+            user=user, referral=referral, name=name, comment=comment, protocol=protocol, start_date=start_date
+        )
         referral.refresh_from_db()
 
     if target == "inquiry":

@@ -7,4 +7,7 @@ app_name = "tourism"
 urlpatterns = [
     path("partners/", views.partners, name="partners"),
     path("partners/<int:pk>/", views.partner_detail, name="partner"),
+    path("office/", views.office_queue, name="queue"),
+    path("office/referrals/new/", views.referral_new, name="referral_new"),
+    path("office/referrals/<int:pk>/", views.referral_detail, name="referral"),
 ]

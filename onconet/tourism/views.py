@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onconet.core.errors import InvalidInput
+from onconet.core.errors import DomainError, InvalidInput
 from onconet.core.http import request_user
 from onconet.core.models import Country
+from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.tourism import selectors, services
-from onconet.tourism.models import Partner, PartnerKind
+from onconet.tourism.models import DocumentKind, Invoice, Partner, PartnerKind, ReferralState, Service
 
 
 @login_required
@@ -81,5 +87,192 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": selectors.partner_contacts(user=user, partner=partner),
             "can_add_contact": user.has_perm("tourism.add_partnercontact"),
             "error": error,
+        },
+    )
+
+
+# ================================================================ the office's pages and the partner portal
+
+
+@login_required
+def office_queue(request: HttpRequest) -> HttpResponse:
+    """The work queue: referrals by state, oldest first, with the ones past their service level flagged."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_referral", action="see referrals")
+    state = request.GET.get("state", "")
+    overdue_only = request.GET.get("overdue") == "1"
+    referrals = list(selectors.referrals_list(user=user, state=state or None))
+    rows = [
+        {"referral": r, "overdue": selectors.is_overdue(r), "actions": selectors.transitions_for(user, r)}
+        for r in referrals
+    ]
+    if overdue_only:
+        rows = [row for row in rows if row["overdue"]]
+    counts = Counter(r.state for r in selectors.referrals_list(user=user))
+    return render(
+        request,
+        "tourism/queue.html",
+        {
+            "rows": rows,
+            "state": state,
+            "overdue_only": overdue_only,
+            "states": [(value, label, counts.get(value, 0)) for value, label in ReferralState.choices],
+            "can_submit": user.has_perm("tourism.add_referral"),
+        },
+    )
+
+
+def _transition_form_fields(name: str) -> list[str]:
+    return {
+        "accept": ["protocol"],
+        "decline": ["comment"],
+        "ask_more_info": ["comment"],
+        "provide_info": ["comment"],
+        "schedule": ["start_date"],
+    }.get(name, [])
+
+
+@login_required
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    referral = selectors.referral_get(user=user, referral_id=pk)
+    full_passport = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "transition":
+                raw_date = request.POST.get("start_date", "")
+                services.referral_transition(
+                    user=user,
+                    referral=referral,
+                    name=request.POST.get("name", ""),
+                    comment=request.POST.get("comment", ""),
+                    protocol=request.POST.get("protocol", ""),
+                    start_date=date.fromisoformat(raw_date) if raw_date else None,
+                    request=request,
+                )
+            elif action == "quote":
+                services.quote_create(user=user, referral=referral, lines=[{"service": referral.service.code}])
+            elif action == "payment":
+                invoice = get_visible(
+                    user, Invoice.objects.filter(referral=referral), pk=int(request.POST.get("invoice", 0))
+                )
+                services.payment_record(
+                    user=user,
+                    invoice=invoice,
+                    amount=request.POST.get("amount", ""),
+                    paid_on=timezone.localdate(),
+                    kind=request.POST.get("kind", "payment"),
+                    overpayment=request.POST.get("overpayment") == "on",
+                )
+            elif action == "document":
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise InvalidInput("Choose a file.")
+                services.document_upload(
+                    user=user,
+                    referral=referral,
+                    data=upload.read(),
+                    filename=upload.name or "file",
+                    kind=request.POST.get("kind", "other"),
+                    request=request,
+                )
+            elif action == "passport":
+                full_passport = services.patient_passport_number(user=user, patient=referral.patient, request=request)
+            else:
+                raise InvalidInput("Unknown action.")
+        except (InvalidInput, DomainError) as exc:
+            details = "; ".join(getattr(e, "message", str(e)) for e in exc.errors[:5])
+            messages.error(request, f"{exc.detail} {details}".strip())
+        else:
+            if action != "passport":
+                messages.success(request, _("Done."))
+                return redirect("tourism:referral", pk=referral.pk)
+        referral = selectors.referral_get(user=user, referral_id=pk)
+    transitions = [
+        {"name": name, "fields": _transition_form_fields(name)} for name in selectors.transitions_for(user, referral)
+    ]
+    invoices = [{"invoice": i, "balance": services.invoice_balance(i)} for i in referral.invoices.all()]
+    return render(
+        request,
+        "tourism/referral.html",
+        {
+            "referral": referral,
+            "transitions": transitions,
+            "overdue": selectors.is_overdue(referral),
+            "quotes": referral.quotes.prefetch_related("lines__service"),
+            "invoices": invoices,
+            "documents": referral.documents.all(),
+            "history": referral.events.select_related("actor"),
+            "full_passport": full_passport,
+            "document_kinds": DocumentKind.choices,
+            "can_quote": user.role in (Role.COORDINATOR, Role.FINANCE_OFFICER)
+            and referral.state == ReferralState.ACCEPTED,
+            "can_pay": user.role == Role.FINANCE_OFFICER,
+            "can_see_passport": user.has_perm("tourism.view_passport_number"),
+            "can_upload": user.has_perm("tourism.add_patientdocument"),
+        },
+    )
+
+
+@login_required
+def referral_new(request: HttpRequest) -> HttpResponse:
+    """The partner portal's referral form (office staff choose the partner)."""
+    user = request_user(request)
+    require_permission(user, "tourism.add_referral", action="submit referrals")
+    partners = selectors.partners_list(user=user)
+    error = None
+    values = request.POST
+    if request.method == "POST":
+        try:
+            partner = (
+                user.partner
+                if user.role == Role.PARTNER_AGENT
+                else get_visible(user, Partner.objects.all(), pk=int(values.get("partner") or 0))
+            )
+            born = date.fromisoformat(values.get("date_of_birth", ""))
+            latest = values.get("latest_start", "")
+            assert partner is not None
+            with transaction.atomic():
+                patient = services.patient_register(
+                    user=user,
+                    partner=partner,
+                    family_name=values.get("family_name", ""),
+                    given_name=values.get("given_name", ""),
+                    name_native=values.get("name_native", ""),
+                    date_of_birth=born,
+                    sex=values.get("sex", ""),
+                    citizenship=values.get("citizenship", ""),
+                    passport_number=values.get("passport_number", ""),
+                    preferred_language=values.get("preferred_language", ""),
+                    phone=values.get("phone", ""),
+                    request=request,
+                )
+                referral = services.referral_submit(
+                    user=user,
+                    patient=patient,
+                    service_code=values.get("service", ""),
+                    icd10_codes=[c for c in values.get("icd10_codes", "").replace(",", " ").split() if c],
+                    stage=values.get("stage", ""),
+                    clinical_summary=values.get("clinical_summary", ""),
+                    latest_start=date.fromisoformat(latest) if latest else None,
+                    request=request,
+                )
+        except ValueError:
+            error = InvalidInput(str(_("Dates must be given as YYYY-MM-DD.")))
+        except InvalidInput as exc:
+            error = exc
+        else:
+            messages.success(request, _("The referral was sent to the international office."))
+            return redirect("tourism:referral", pk=referral.pk)
+    return render(
+        request,
+        "tourism/referral_new.html",
+        {
+            "partners": partners,
+            "services": Service.objects.all(),
+            "error": error,
+            "values": values,
+            "choose_partner": user.role != Role.PARTNER_AGENT,
         },
     )

@@ -51,11 +51,11 @@ def test_logout_is_a_post_and_audited(client, users):
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("admin", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Jobs", "Audit log"]),
+        ("admin", ["Regions", "Facilities", "Passports", "Analytics", "Referrals", "Partners", "Jobs", "Audit log"]),
         ("analyst", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Jobs"]),
         ("reporter", ["Regions", "Facilities", "Passports", "Jobs"]),
-        ("coordinator", ["Regions", "Facilities", "Partners", "Jobs"]),
-        ("partner", ["Partners", "Jobs"]),
+        ("coordinator", ["Regions", "Facilities", "Referrals", "Partners", "Jobs"]),
+        ("partner", ["Referrals", "Partners", "Jobs"]),
     ],
 )
 def test_navigation_by_role(client, users, username, expected):

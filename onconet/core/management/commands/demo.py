@@ -35,7 +35,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo network loaded (scale {scale}, seed {seed}): {facilities} facilities, "
-                f"{len(partners)} partner countries, {len(logins)} users, {passports} passports, {referrals} foreign referrals."
+                f"{len(partners)} partner countries, {len(logins)} users, {passports} passports, "
+                f"{referrals} foreign referrals."
             )
         )
         if passwords:

@@ -1,0 +1,72 @@
+"""The office's pages and the partner portal's form: roles, 404 across partners, changes through services."""
+
+import pytest
+
+from onconet.tourism.models import Referral
+
+pytestmark = pytest.mark.django_db
+
+
+def test_partner_refers_a_patient_through_the_portal(client, users, office):
+    client.force_login(users["partner"])
+    form = {
+        "family_name": "Georgiev",
+        "given_name": "Petar",
+        "date_of_birth": "1961-04-12",
+        "sex": "M",
+        "citizenship": "BG",
+        "passport_number": "BG1122334",
+        "preferred_language": "bg",
+        "service": "proton-25",
+        "icd10_codes": "C71.9",
+        "stage": "II",
+    }
+    bad = client.post("/office/referrals/new/", {**form, "icd10_codes": "Z99.999"})
+    assert bad.status_code == 200
+    assert bad.context["error"].errors[0].field == "icd10_codes"
+    assert not Referral.objects.exists()
+    response = client.post("/office/referrals/new/", form)
+    referral = Referral.objects.get()
+    assert response.url == f"/office/referrals/{referral.pk}/"
+    assert client.get("/office/").status_code == 200
+    page = client.get(response.url).content.decode()
+    assert "BG1122334" not in page  # masked for the partner
+    client.force_login(users["partner2"])
+    assert client.get(response.url).status_code == 404
+    assert list(client.get("/office/").context["rows"]) == []
+
+
+def test_office_moves_a_referral_from_the_page(client, users, office):
+    client.force_login(users["partner"])
+    client.post(
+        "/office/referrals/new/",
+        {
+            "family_name": "Georgiev",
+            "given_name": "Petar",
+            "date_of_birth": "1961-04-12",
+            "sex": "M",
+            "citizenship": "BG",
+            "passport_number": "BG1122334",
+            "preferred_language": "bg",
+            "service": "proton-25",
+            "icd10_codes": "C71.9",
+        },
+    )
+    referral = Referral.objects.get()
+    client.force_login(users["coordinator"])
+    queue = client.get("/office/")
+    assert [row["actions"] for row in queue.context["rows"]] == [["request_records", "start_review"]]
+    client.post(f"/office/referrals/{referral.pk}/", {"action": "transition", "name": "start_review"})
+    referral.refresh_from_db()
+    assert referral.state == "under_review"
+    response = client.post(f"/office/referrals/{referral.pk}/", {"action": "transition", "name": "accept"}, follow=True)
+    assert "Your role may not accept" in response.content.decode()
+    client.force_login(users["reviewer"])
+    client.post(
+        f"/office/referrals/{referral.pk}/", {"action": "transition", "name": "accept", "protocol": "Proton 25 fx"}
+    )
+    referral.refresh_from_db()
+    assert referral.state == "accepted"
+    client.force_login(users["coordinator"])
+    shown = client.post(f"/office/referrals/{referral.pk}/", {"action": "passport"})
+    assert "BG1122334" in shown.content.decode()
