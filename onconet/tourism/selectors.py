@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from onconet.core.errors import NotFound
+from onconet.core.errors import InvalidInput, NotFound
 from onconet.core.models import User
 from onconet.core.scoping import AnyUser, get_visible, visible
-from onconet.tourism.models import Partner, PartnerContact, Referral
+from onconet.tourism.models import (
+    Contract,
+    ContractService,
+    ContractStatus,
+    Invoice,
+    Partner,
+    PartnerContact,
+    Payment,
+    PaymentKind,
+    Referral,
+    ReferralState,
+)
 from onconet.tourism.workflow import SLA_WORKING_DAYS, TRANSITIONS
 
 
@@ -71,3 +85,116 @@ def is_overdue(referral: Referral, today: date | None = None) -> bool:
 def transitions_for(user: User, referral: Referral) -> list[str]:
     """The transitions this user may make now."""
     return [t.name for t in TRANSITIONS.values() if referral.state in t.sources and user.role in t.roles]
+
+
+# ---------------------------------------------------------------- the office dashboard and finance
+
+
+def expiring_contracts(*, user: AnyUser, within_days: int = 60, today: date | None = None) -> QuerySet[Contract]:
+    """Active contracts that end within `within_days` (the alert list)."""
+    today = today or timezone.localdate()
+    return (
+        visible(user, Contract.objects.select_related("partner"))
+        .filter(
+            status=ContractStatus.ACTIVE, valid_until__gte=today, valid_until__lte=today + timedelta(days=within_days)
+        )
+        .order_by("valid_until")
+    )
+
+
+REACHED = {
+    "inquiries": set(ReferralState.values),
+    "accepted": {
+        s
+        for s in ReferralState.values
+        if s not in ("inquiry", "records_requested", "under_review", "more_info", "declined")
+    },
+    "treated": {"in_treatment", "completed", "follow_up"},
+}
+
+
+def funnel(*, user: AnyUser, months: int = 6, today: date | None = None) -> list[dict[str, Any]]:
+    """Per month of inquiry and country: inquiries → accepted → treated."""
+    today = today or timezone.localdate()
+    start = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for created, state, country, partner in (
+        referrals_list(user=user)
+        .filter(created_at__date__gte=start)
+        .values_list("created_at", "state", "partner__country__code", "partner__name")
+    ):
+        key = (timezone.localtime(created).strftime("%Y-%m"), country)
+        row = rows.setdefault(
+            key, {"month": key[0], "country": country, "partners": set(), "inquiries": 0, "accepted": 0, "treated": 0}
+        )
+        row["partners"].add(partner)
+        for stage, states in REACHED.items():
+            if state in states:
+                row[stage] += 1
+    return [dict(row, partners=sorted(row["partners"])) for _key, row in sorted(rows.items())]
+
+
+def median_days_to_treatment(*, user: AnyUser) -> float | None:
+    """Median days from the inquiry to the first day of treatment, over referrals that started treatment."""
+    days = [
+        (start - timezone.localdate(created)).days
+        for created, start in referrals_list(user=user)
+        .filter(state__in=REACHED["treated"], start_date__isnull=False)
+        .values_list("created_at", "start_date")
+        if start is not None
+    ]
+    return float(statistics.median(days)) if days else None
+
+
+def quota_use(*, user: AnyUser, month: date | None = None) -> list[dict[str, Any]]:
+    """Courses started or booked this month against each contract's monthly quota."""
+    month = (month or timezone.localdate()).replace(day=1)
+    out = []
+    for line in ContractService.objects.filter(
+        contract__in=visible(user, Contract.objects.filter(status=ContractStatus.ACTIVE)), monthly_quota__isnull=False
+    ).select_related("contract__partner", "service"):
+        used = Referral.objects.filter(
+            contract=line.contract, service=line.service, start_date__year=month.year, start_date__month=month.month
+        ).count()
+        out.append({"contract": line.contract, "service": line.service, "quota": line.monthly_quota, "used": used})
+    return out
+
+
+def receivables(*, user: AnyUser) -> list[dict[str, Any]]:
+    """Open invoices with their balance, oldest due first."""
+    from onconet.tourism.services import invoice_balance
+
+    out = []
+    for invoice in visible(user, Invoice.objects.select_related("referral__partner", "referral__patient")).order_by(
+        "due_on"
+    ):
+        balance = invoice_balance(invoice)
+        if balance > 0:
+            out.append({"invoice": invoice, "balance": balance, "overdue": invoice.due_on < timezone.localdate()})
+    return out
+
+
+def revenue(*, user: AnyUser, in_currency: str = "EUR", today: date | None = None) -> list[dict[str, Any]]:
+    """Payments less refunds by month, partner and currency, also converted into `in_currency` at each invoice's
+    pinned rate and the target currency's rate of the payment day."""
+    from onconet.tourism.money import rate_on
+
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    target_rates: dict[date, Decimal] = {}
+    for payment in visible(user, Payment.objects.select_related("invoice__referral__partner")).order_by("paid_on"):
+        invoice = payment.invoice
+        sign = 1 if payment.kind == PaymentKind.PAYMENT else -1
+        key = (payment.paid_on.strftime("%Y-%m"), invoice.referral.partner.name, invoice.currency)
+        row = rows.setdefault(
+            key, {"month": key[0], "partner": key[1], "currency": key[2], "amount": Decimal(0), "converted": Decimal(0)}
+        )
+        row["amount"] += sign * payment.amount
+        if payment.paid_on not in target_rates:
+            try:
+                target_rates[payment.paid_on] = rate_on(in_currency, payment.paid_on)
+            except InvalidInput:
+                target_rates[payment.paid_on] = Decimal(0)
+        target = target_rates[payment.paid_on]
+        if target:
+            row["converted"] += (sign * payment.amount * invoice.rate / target).quantize(Decimal("0.01"))
+    return [rows[key] for key in sorted(rows)]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("partners/", views.partners, name="partners"),
     path("partners/<int:pk>/", views.partner_detail, name="partner"),
     path("office/", views.office_queue, name="queue"),
+    path("office/dashboard/", views.office_dashboard, name="dashboard"),
     path("office/referrals/new/", views.referral_new, name="referral_new"),
     path("office/referrals/<int:pk>/", views.referral_detail, name="referral"),
 ]

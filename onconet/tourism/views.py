@@ -276,3 +276,45 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             "choose_partner": user.role != Role.PARTNER_AGENT,
         },
     )
+
+
+@login_required
+def office_dashboard(request: HttpRequest) -> HttpResponse:
+    """The office at a glance: queue by state, overdue work, funnel, time to treatment, quotas, alerts, money."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_referral", action="see the office dashboard")
+    referrals = list(selectors.referrals_list(user=user))
+    by_state = Counter(r.state for r in referrals)
+    overdue = [r for r in referrals if selectors.is_overdue(r)]
+    funnel_rows = selectors.funnel(user=user)
+    months = sorted({row["month"] for row in funnel_rows})
+    series = {
+        stage: [sum(row[stage] for row in funnel_rows if row["month"] == m) for m in months]
+        for stage in ("inquiries", "accepted", "treated")
+    }
+    chart = {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [str(_("inquiries")), str(_("accepted")), str(_("treated"))]},
+        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 10, "containLabel": True},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "color": ["#3d405b", "#e07a5f", "#0b5563"],
+        "series": [{"name": str(_(stage)), "type": "bar", "data": values} for stage, values in series.items()],
+    }
+    finance = user.role in (Role.FINANCE_OFFICER, Role.NATIONAL_ADMIN)
+    return render(
+        request,
+        "tourism/dashboard.html",
+        {
+            "states": [(value, label, by_state.get(value, 0)) for value, label in ReferralState.choices],
+            "overdue": overdue[:20],
+            "overdue_count": len(overdue),
+            "funnel": funnel_rows,
+            "funnel_chart": chart,
+            "median_days": selectors.median_days_to_treatment(user=user),
+            "quotas": selectors.quota_use(user=user),
+            "expiring": selectors.expiring_contracts(user=user),
+            "receivables": selectors.receivables(user=user) if finance else None,
+            "revenue": selectors.revenue(user=user) if finance else None,
+        },
+    )
