@@ -11,4 +11,5 @@ urlpatterns = [
     path("office/dashboard/", views.office_dashboard, name="dashboard"),
     path("office/referrals/new/", views.referral_new, name="referral_new"),
     path("office/referrals/<int:pk>/", views.referral_detail, name="referral"),
+    path("office/referrals/<int:pk>/letters/<slug:code>/<slug:language>.pdf", views.letter_download, name="letter"),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,14 +12,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from onconet.core.errors import DomainError, InvalidInput
 from onconet.core.http import request_user
-from onconet.core.models import Country
+from onconet.core.models import Country, User
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.tourism import selectors, services
-from onconet.tourism.models import DocumentKind, Invoice, Partner, PartnerKind, ReferralState, Service
+from onconet.tourism.letters import letter_languages
+from onconet.tourism.models import (
+    DocumentKind,
+    Invoice,
+    Partner,
+    PartnerKind,
+    ReferralState,
+    Service,
+    SupportTask,
+    TaskKind,
+)
 
 
 @login_required
@@ -179,8 +190,45 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             elif action == "passport":
                 full_passport = services.patient_passport_number(user=user, patient=referral.patient, request=request)
+            elif action == "assign":
+                coordinator = User.objects.filter(
+                    pk=int(request.POST.get("coordinator") or 0), role=Role.COORDINATOR
+                ).first()
+                if coordinator is None:
+                    raise InvalidInput("Choose a coordinator.")
+                services.coordinator_assign(user=user, referral=referral, coordinator=coordinator)
+            elif action == "book":
+                interpreter = User.objects.filter(
+                    pk=int(request.POST.get("interpreter") or 0), role=Role.INTERPRETER
+                ).first()
+                if interpreter is None:
+                    raise InvalidInput("Choose an interpreter.")
+                starts = datetime.fromisoformat(request.POST.get("starts_at", ""))
+                ends = datetime.fromisoformat(request.POST.get("ends_at", ""))
+                services.interpreter_book(
+                    user=user,
+                    referral=referral,
+                    interpreter=interpreter,
+                    starts_at=timezone.make_aware(starts),
+                    ends_at=timezone.make_aware(ends),
+                )
+            elif action == "task":
+                services.task_create(
+                    user=user,
+                    referral=referral,
+                    kind=request.POST.get("kind", "other"),
+                    title=request.POST.get("title", ""),
+                    due_on=date.fromisoformat(request.POST.get("due_on", "")),
+                )
+            elif action == "task_done":
+                task = get_visible(
+                    user, SupportTask.objects.filter(referral=referral), pk=int(request.POST.get("task") or 0)
+                )
+                services.task_done(user=user, task=task)
             else:
                 raise InvalidInput("Unknown action.")
+        except ValueError:
+            messages.error(request, _("Dates and times must be complete (YYYY-MM-DD, HH:MM)."))
         except (InvalidInput, DomainError) as exc:
             details = "; ".join(getattr(e, "message", str(e)) for e in exc.errors[:5])
             messages.error(request, f"{exc.detail} {details}".strip())
@@ -211,8 +259,45 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_pay": user.role == Role.FINANCE_OFFICER,
             "can_see_passport": user.has_perm("tourism.view_passport_number"),
             "can_upload": user.has_perm("tourism.add_patientdocument"),
+            "is_coordinator": user.role == Role.COORDINATOR,
+            "coordinators": User.objects.filter(role=Role.COORDINATOR, is_active=True),
+            "interpreters": [
+                u
+                for u in User.objects.filter(role=Role.INTERPRETER, is_active=True)
+                if referral.patient.preferred_language in u.languages
+            ],
+            "bookings": referral.interpreter_bookings.select_related("interpreter"),
+            "tasks": referral.tasks.all(),
+            "task_kinds": TaskKind.choices,
+            "letters": [(code, label, letter_languages(referral)) for code, label in LETTERS],
+            "today": timezone.localdate(),
         },
     )
+
+
+LETTERS = [
+    ("visa_invitation", gettext_lazy("Visa invitation")),
+    ("treatment_invitation", gettext_lazy("Treatment invitation")),
+    ("arrival_instructions", gettext_lazy("Arrival instructions")),
+]
+
+
+@login_required
+def letter_download(request: HttpRequest, pk: int, code: str, language: str) -> HttpResponse:
+    user = request_user(request)
+    referral = selectors.referral_get(user=user, referral_id=pk)
+    try:
+        name, pdf, fell_back = services.letter_generate(
+            user=user, referral=referral, code=code, language=language, request=request
+        )
+    except (InvalidInput, DomainError) as exc:
+        messages.error(request, exc.detail)
+        return redirect("tourism:referral", pk=pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    if fell_back:
+        response["X-Letter-Language-Fallback"] = "en"
+    return response
 
 
 @login_required

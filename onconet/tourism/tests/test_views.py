@@ -70,3 +70,46 @@ def test_office_moves_a_referral_from_the_page(client, users, office):
     client.force_login(users["coordinator"])
     shown = client.post(f"/office/referrals/{referral.pk}/", {"action": "passport"})
     assert "BG1122334" in shown.content.decode()
+
+
+def test_support_desk_from_the_referral_page(client, users, office):
+    from onconet.tourism.models import InterpreterBooking, MessageTemplate, SupportTask
+    from onconet.tourism.tests.test_office import referral_for
+
+    MessageTemplate.objects.create(
+        code="treatment_invitation", language="en", subject="Invitation", body="{patient_name}"
+    )
+    referral = referral_for(users, office)
+    client.force_login(users["coordinator"])
+    url = f"/office/referrals/{referral.pk}/"
+    client.post(url, {"action": "assign", "coordinator": users["coordinator"].pk})
+    client.post(
+        url,
+        {
+            "action": "book",
+            "interpreter": users["interpreter"].pk,
+            "starts_at": "2030-01-10T09:00",
+            "ends_at": "2030-01-10T11:00",
+        },
+    )
+    clash = client.post(
+        url,
+        {
+            "action": "book",
+            "interpreter": users["interpreter"].pk,
+            "starts_at": "2030-01-10T10:00",
+            "ends_at": "2030-01-10T12:00",
+        },
+        follow=True,
+    )
+    assert "already booked" in clash.content.decode()
+    client.post(url, {"action": "task", "kind": "hotel", "title": "Book the hotel", "due_on": "2030-01-05"})
+    referral.refresh_from_db()
+    assert referral.coordinator == users["coordinator"]
+    assert InterpreterBooking.objects.count() == 1
+    assert SupportTask.objects.get().title == "Book the hotel"
+    letter = client.get(f"{url}letters/treatment_invitation/bg.pdf")
+    assert letter["Content-Type"] == "application/pdf"
+    assert letter["X-Letter-Language-Fallback"] == "en"
+    client.force_login(users["partner2"])
+    assert client.get(f"{url}letters/treatment_invitation/en.pdf").status_code == 404
