@@ -1,0 +1,107 @@
+"""In Debian's chromium: a partner agent refers a patient in the portal; the office reviews, quotes and
+invoices; the partner accepts and pays; the patient is booked with an interpreter of their language and gets
+letters in it; the dashboard shows the funnel."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import PASSWORD
+from onconet.tourism.models import MessageTemplate, Referral
+from onconet.tourism.tests.conftest import TODAY
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+def login(page, base, username):
+    page.context.clear_cookies()  # sign out whoever was signed in
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#dashboard-title")
+
+
+def step(page, base, username, referral_id, transition, **fields):
+    login(page, base, username)
+    page.goto(f"{base}/office/referrals/{referral_id}/")
+    for name, value in fields.items():
+        page.fill(f"form:has(#do-{transition}) [name={name}]", value)
+    page.click(f"#do-{transition}")
+    page.wait_for_load_state("load")
+
+
+def test_referral_from_portal_to_treatment(browser_page, live_server, users, office):
+    from playwright.sync_api import expect
+
+    MessageTemplate.objects.create(
+        code="treatment_invitation",
+        language="bg",
+        subject="Покана за лечение",
+        body="Уважаема {patient_name},\nлечението {service} започва на {start_date}.",
+    )
+    page, base = browser_page, live_server.url
+
+    login(page, base, "partner")
+    page.click("nav >> text=Referrals")
+    page.click("#new-referral")
+    for name, value in {
+        "family_name": "Dimitrova",
+        "given_name": "Elena",
+        "name_native": "Елена Димитрова",
+        "date_of_birth": "1968-03-02",
+        "citizenship": "BG",
+        "passport_number": "BG3456789",
+        "preferred_language": "bg",
+        "icd10_codes": "C71.9",
+        "stage": "II",
+    }.items():
+        page.fill(f"#{name}", value)
+    page.select_option("#service", "proton-25")
+    page.click("#submit-referral")
+    expect(page.locator("#referral-state")).to_have_text("inquiry")
+    expect(page.locator("#passport-number")).to_have_text("••••••789")
+    referral_id = Referral.objects.get().pk
+
+    step(page, base, "coordinator", referral_id, "start_review")
+    step(page, base, "reviewer", referral_id, "accept", protocol="Proton 25 × 2 Gy(RBE)")
+    login(page, base, "coordinator")
+    page.goto(f"{base}/office/referrals/{referral_id}/")
+    page.click("#make-quote")
+    page.click("#do-send_quote")
+    expect(page.locator("#referral-state")).to_have_text("quote sent")
+
+    step(page, base, "partner", referral_id, "accept_quote")
+    expect(page.locator("#referral-state")).to_have_text("quote accepted")
+
+    login(page, base, "finance")
+    page.goto(f"{base}/office/referrals/{referral_id}/")
+    page.fill("[name=amount]", "16000")
+    page.click("text=Record")
+    expect(page.locator("[id^=balance-]")).to_have_text("16000.00")
+    page.click("#do-confirm_prepayment")
+    expect(page.locator("#referral-state")).to_have_text("prepaid")
+
+    start = (TODAY + timedelta(days=14)).isoformat()
+    step(page, base, "coordinator", referral_id, "schedule", start_date=start)
+    expect(page.locator("#referral-state")).to_have_text("scheduled")
+    page.fill("[name=starts_at]", f"{start}T09:00")
+    page.fill("[name=ends_at]", f"{start}T12:00")
+    page.click("#book-interpreter")
+    expect(page.locator("#bookings")).to_contain_text("bg")
+    with page.expect_download() as download:
+        page.click("#letters >> text=bg >> nth=1")
+    assert download.value.suggested_filename == f"treatment_invitation-R{referral_id}-bg.pdf"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "office-referral.png"), full_page=True)
+
+    page.goto(f"{base}/office/dashboard/")
+    expect(page.locator("#funnel-table")).to_contain_text("BG")
+    expect(page.locator("#funnel-chart canvas")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "office-dashboard.png"), full_page=True)
+
+    login(page, base, "partner2")
+    response = page.goto(f"{base}/office/referrals/{referral_id}/")
+    assert response.status == 404
