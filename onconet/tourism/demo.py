@@ -137,6 +137,7 @@ def build_office(*, seed: int, partners: dict[str, Partner]) -> int:
 
     rng = random.Random(seed)
     today = timezone.localdate()
+    services.message_templates_load()
     for code, name, kind, protocol, price, course in DEMO_SERVICES:
         Service.objects.update_or_create(
             code=code,

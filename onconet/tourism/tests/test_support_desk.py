@@ -112,3 +112,19 @@ def test_letters_in_the_patients_language_with_english_fallback(users, office):
     assert services.letter_generate(user=users["partner"], referral=referral, code="visa_invitation", language="en")[
         1
     ].startswith(b"%PDF")
+
+
+def test_bundled_templates_cover_every_partner_language(users, office):
+    """The letters exist in English, Russian and every partner language, and fill in without error."""
+    count = services.message_templates_load()
+    assert count == 27
+    assert missing_translations() == []
+    referral = referral_for(users, office)
+    Referral.objects.filter(pk=referral.pk).update(state="accepted")
+    for code in ("visa_invitation", "treatment_invitation", "arrival_instructions"):
+        for language in ("en", "ru", "bg"):
+            _name, pdf, fell_back = services.letter_generate(
+                user=users["coordinator"], referral=referral, code=code, language=language
+            )
+            assert pdf.startswith(b"%PDF")
+            assert fell_back is False
