@@ -6,16 +6,18 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
+from onconet.core.errors import NotAllowed
 from onconet.core.http import request_user
 from onconet.core.models import User
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible
 from onconet.tourism import selectors, services
-from onconet.tourism.models import ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
+from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
 
 router = Router(tags=["tourism"])
 
@@ -301,3 +303,80 @@ def passport_number(request: HttpRequest, patient_id: int) -> dict[str, str]:
     user = request_user(request)
     patient = get_visible(user, ForeignPatient.objects.all(), pk=patient_id)
     return {"passport_number": services.patient_passport_number(user=user, patient=patient, request=request)}
+
+
+# ---------------------------------------------------------------- rates, companions, consents, letters
+
+
+class RateIn(StrictSchema):
+    date: date
+    currency: str = Field(..., min_length=3, max_length=3)
+    rate: Decimal = Field(..., gt=0, description="roubles per one unit of the currency")
+
+
+class RateOut(Schema):
+    date: date
+    currency: str
+    rate: Decimal
+
+
+@router.get("/exchange-rates", response={200: list[RateOut], **ERRORS}, summary="Exchange rates (RUB per unit)")
+@paginate(PageNumberPagination, page_size=100)
+def exchange_rates(request: HttpRequest, currency: str | None = None) -> Any:
+    if not request_user(request).has_perm("tourism.view_quote"):
+        raise NotAllowed("You are not allowed to read exchange rates.")
+    rates = ExchangeRate.objects.all()
+    return rates.filter(currency=currency.upper()) if currency else rates
+
+
+@router.post("/exchange-rates", response={201: RateOut, **ERRORS}, summary="Enter an exchange rate")
+def exchange_rate_set(request: HttpRequest, payload: RateIn) -> Status[ExchangeRate]:
+    return Status(
+        201,
+        services.exchange_rate_set(
+            user=request_user(request), day=payload.date, currency=payload.currency, rate=payload.rate
+        ),
+    )
+
+
+@router.post("/exchange-rates/import", response={200: dict[str, int], **ERRORS}, summary="Import rates from CSV")
+def exchange_rates_import(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
+    return {"imported": services.exchange_rates_import_csv(user=request_user(request), data=file.read())}
+
+
+class CompanionIn(StrictSchema):
+    name: str = Field(..., min_length=1, max_length=200)
+    relation: str = Field(..., min_length=1, max_length=60)
+    phone: str = ""
+
+
+class ConsentIn(StrictSchema):
+    kind: Literal["data_processing", "treatment"]
+    given_on: date
+
+
+@router.post("/patients/{patient_id}/companions", response={201: dict[str, int], **ERRORS}, summary="Add a companion")
+def companion_add(request: HttpRequest, patient_id: int, payload: CompanionIn) -> Status[dict[str, int]]:
+    user = request_user(request)
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient_id)
+    return Status(201, {"id": services.companion_add(user=user, patient=patient, **payload.model_dump()).pk})
+
+
+@router.post("/patients/{patient_id}/consents", response={201: dict[str, int], **ERRORS}, summary="Record a consent")
+def consent_record(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Status[dict[str, int]]:
+    user = request_user(request)
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient_id)
+    return Status(201, {"id": services.consent_record(user=user, patient=patient, **payload.model_dump()).pk})
+
+
+@router.get(
+    "/message-templates/missing",
+    response={200: list[dict[str, str]], **ERRORS},
+    summary="Letters that fall back to English, for the translators",
+)
+def templates_missing(request: HttpRequest) -> list[dict[str, str]]:
+    from onconet.tourism.letters import missing_translations
+
+    if not request_user(request).has_perm("tourism.view_referral"):
+        raise NotAllowed("You are not allowed to read message templates.")
+    return [{"code": code, "language": language} for code, language in missing_translations()]

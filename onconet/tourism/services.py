@@ -21,6 +21,9 @@ from onconet.core.reference_data import is_currency_code, is_language_code
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.tourism.models import (
+    Companion,
+    Consent,
+    ConsentKind,
     Contract,
     ContractService,
     ContractStatus,
@@ -890,3 +893,29 @@ def letter_generate(
         request=request,
     )
     return f"{code}-R{referral.pk}-{letter.language}.pdf", letter_pdf(letter), letter.fell_back
+
+
+def companion_add(*, user: User, patient: ForeignPatient, name: str, relation: str, phone: str = "") -> Companion:
+    """Someone who travels with the patient."""
+    require_permission(user, "tourism.add_foreignpatient", action="change patients")
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient.pk)
+    if not name.strip() or not relation.strip():
+        raise InvalidInput("Give the companion's name and relation.", errors=[FieldProblem("required", "name")])
+    companion = Companion.objects.create(patient=patient, name=name.strip(), relation=relation.strip(), phone=phone)
+    audit_record(actor=user, action=AuditAction.CREATE, obj=companion)
+    return companion
+
+
+def consent_record(*, user: User, patient: ForeignPatient, kind: str, given_on: date) -> Consent:
+    """Record a consent (processing of personal data, treatment) and its date."""
+    require_permission(user, "tourism.add_foreignpatient", action="change patients")
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient.pk)
+    if kind not in ConsentKind.values:
+        raise InvalidInput(f"Unknown consent {kind!r}.", errors=[FieldProblem("unknown", "kind", kind)])
+    if given_on > timezone.localdate():
+        raise InvalidInput(
+            "A consent cannot be given in the future.", errors=[FieldProblem("in the future", "given_on")]
+        )
+    consent = Consent.objects.create(patient=patient, kind=kind, given_on=given_on)
+    audit_record(actor=user, action=AuditAction.CREATE, obj=consent)
+    return consent

@@ -150,3 +150,75 @@ def test_transitions_over_the_api(client, users, office):
         **bearer(users["coordinator"]),
     )
     assert response.json()["state"] == "scheduled"
+
+
+def test_rates_companions_consents_over_the_api(client, users, office):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    auth = bearer(users["finance"])
+    response = client.post(
+        f"{API}/exchange-rates",
+        data={"date": TODAY.isoformat(), "currency": "usd", "rate": "91.5"},
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 201
+    assert response.json()["currency"] == "USD"
+    bad = client.post(
+        f"{API}/exchange-rates",
+        data={"date": TODAY.isoformat(), "currency": "ZZZ", "rate": "1"},
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code == 400
+    upload = client.post(
+        f"{API}/exchange-rates/import",
+        {"file": SimpleUploadedFile("r.csv", b"date,currency,rate\n2026-11-02,EUR,99\n")},
+        **auth,
+    )
+    assert upload.json() == {"imported": 1}
+    assert (
+        client.post(
+            f"{API}/exchange-rates",
+            data={"date": TODAY.isoformat(), "currency": "USD", "rate": "1"},
+            content_type="application/json",
+            **bearer(users["partner"]),
+        ).status_code
+        == 403
+    )
+    patient_id = submit(client, users["partner"]).json()["patient_id"]
+    partner = bearer(users["partner"])
+    assert (
+        client.post(
+            f"{API}/patients/{patient_id}/companions",
+            data={"name": "Georgi", "relation": "husband"},
+            content_type="application/json",
+            **partner,
+        ).status_code
+        == 201
+    )
+    future = client.post(
+        f"{API}/patients/{patient_id}/consents",
+        data={"kind": "treatment", "given_on": (TODAY + timedelta(days=3)).isoformat()},
+        content_type="application/json",
+        **partner,
+    )
+    assert future.status_code == 400
+    assert (
+        client.post(
+            f"{API}/patients/{patient_id}/consents",
+            data={"kind": "data_processing", "given_on": TODAY.isoformat()},
+            content_type="application/json",
+            **partner,
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"{API}/patients/{patient_id}/companions",
+            data={"name": "Spy", "relation": "x"},
+            content_type="application/json",
+            **bearer(users["partner2"]),
+        ).status_code
+        == 404
+    )
