@@ -29,6 +29,9 @@ SHOTS = [
     ("analytics-workforce.png", "analyst", "en", "/analytics/workforce/?specialty=radiologist", "#workforce-table"),
     ("analytics-region.png", "analyst", "en", "/analytics/regions/RU-MOS/?specialty=radiologist", "#pyramid canvas"),
     ("analytics-equipment.png", "analyst", "en", "/analytics/equipment/", "#spare-chart canvas"),
+    ("office-queue.png", "coordinator", "en", "/office/", "#queue-table"),
+    ("office-dashboard.png", "finance", "en", "/office/dashboard/", "#funnel-chart canvas"),
+    ("partner-portal-referrals.png", "partner", "en", "/office/", "#queue-table"),
     ("partner-portal.png", "partner", "ru", "/", "#dashboard-title"),
 ]
 

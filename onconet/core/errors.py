@@ -33,6 +33,11 @@ class DomainError(Exception):
         self.detail = detail
         self.errors: list[Any] = errors or []  # FieldProblem or anything else with as_dict()
 
+    def summary(self, most: int = 5) -> str:
+        """The detail and the first few problems, in one line for a page's message."""
+        details = "; ".join(getattr(e, "message", str(e)) for e in self.errors[:most])
+        return f"{self.detail} {details}".strip()
+
 
 class InvalidInput(DomainError):
     """The input is wrong; `errors` lists every problem (HTTP 400)."""

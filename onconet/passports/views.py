@@ -181,8 +181,7 @@ def passport_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
     except (InvalidInput, DomainError) as exc:
         if isinstance(exc, NotFound):
             raise
-        details = "; ".join(getattr(e, "message", str(e)) for e in exc.errors[:5])
-        messages.error(request, f"{exc.detail} {details}".strip())
+        messages.error(request, exc.summary())
     else:
         messages.success(request, TRANSITION_DONE[action])
     return redirect("passports:detail", pk=passport.pk)

@@ -230,8 +230,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Dates and times must be complete (YYYY-MM-DD, HH:MM)."))
         except (InvalidInput, DomainError) as exc:
-            details = "; ".join(getattr(e, "message", str(e)) for e in exc.errors[:5])
-            messages.error(request, f"{exc.detail} {details}".strip())
+            messages.error(request, exc.summary())
         else:
             if action != "passport":
                 messages.success(request, _("Done."))
