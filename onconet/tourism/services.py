@@ -25,6 +25,7 @@ from onconet.tourism.models import (
     Consent,
     ConsentKind,
     Contract,
+    ContractDocument,
     ContractService,
     ContractStatus,
     CreditNote,
@@ -919,3 +920,27 @@ def consent_record(*, user: User, patient: ForeignPatient, kind: str, given_on: 
     consent = Consent.objects.create(patient=patient, kind=kind, given_on=given_on)
     audit_record(actor=user, action=AuditAction.CREATE, obj=consent)
     return consent
+
+
+def contract_document_add(
+    *, user: User, contract: Contract, title: str, data: bytes, filename: str
+) -> ContractDocument:
+    """Attach a signed contract or an annex (PDF/PNG/JPEG, at most 10 MiB, checked by content)."""
+    require_permission(user, "tourism.add_contract", action="attach contract documents")
+    contract = get_visible(user, Contract.objects.all(), pk=contract.pk)
+    if not title.strip():
+        raise InvalidInput("Give the document a title.", errors=[FieldProblem("required", "title")])
+    if not data or len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput("The file must be between 1 byte and 10 MiB.")
+    content_type = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
+    if content_type is None:
+        raise InvalidInput("Only PDF, PNG and JPEG files are accepted; this file's content is none of them.")
+    from django.core.files.base import ContentFile
+
+    safe = "".join(c for c in filename if c.isalnum() or c in "._-")[-80:] or "contract"
+    with transaction.atomic():
+        document = ContractDocument(contract=contract, title=title.strip(), content_type=content_type, size=len(data))
+        document.file.save(safe, ContentFile(data), save=False)
+        document.save()
+        audit_record(actor=user, action=AuditAction.CREATE, obj=document)
+    return document

@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onconet.core.errors import DomainError, InvalidInput
+from onconet.core.audit import audit_record
+from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
-from onconet.core.models import Country, User
+from onconet.core.models import AuditAction, Country, User
 from onconet.core.roles import Role
-from onconet.core.scoping import get_visible, require_permission
+from onconet.core.scoping import get_visible, require_permission, visible
 from onconet.tourism import selectors, services
-from onconet.tourism.letters import letter_languages
+from onconet.tourism.letters import letter_languages, missing_translations
 from onconet.tourism.models import (
+    Contract,
+    ContractDocument,
     DocumentKind,
+    ExchangeRate,
+    InterpreterBooking,
     Invoice,
+    MessageTemplate,
     Partner,
     PartnerKind,
+    PatientDocument,
     ReferralState,
     Service,
     SupportTask,
     TaskKind,
 )
+from onconet.tourism.workflow import LABELS
 
 
 @login_required
@@ -237,7 +245,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("tourism:referral", pk=referral.pk)
         referral = selectors.referral_get(user=user, referral_id=pk)
     transitions = [
-        {"name": name, "fields": _transition_form_fields(name)} for name in selectors.transitions_for(user, referral)
+        {"name": name, "label": LABELS[name], "fields": _transition_form_fields(name)}
+        for name in selectors.transitions_for(user, referral)
     ]
     invoices = [{"invoice": i, "balance": services.invoice_balance(i)} for i in referral.invoices.all()]
     return render(
@@ -402,3 +411,121 @@ def office_dashboard(request: HttpRequest) -> HttpResponse:
             "revenue": selectors.revenue(user=user) if finance else None,
         },
     )
+
+
+@login_required
+def contracts(request: HttpRequest) -> HttpResponse:
+    """Contracts with their services, quotas and documents; expiring ones flagged."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_contract", action="see contracts")
+    if request.method == "POST":
+        contract = get_visible(user, Contract.objects.all(), pk=int(request.POST.get("contract") or 0))
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise InvalidInput("Choose a file.")
+            services.contract_document_add(
+                user=user,
+                contract=contract,
+                title=request.POST.get("title", ""),
+                data=upload.read(),
+                filename=upload.name or "contract",
+            )
+        except InvalidInput as exc:
+            messages.error(request, exc.summary())
+        else:
+            messages.success(request, _("The document was attached."))
+        return redirect("tourism:contracts")
+    expiring = {c.pk for c in selectors.expiring_contracts(user=user)}
+    rows = visible(user, Contract.objects.select_related("partner")).prefetch_related("services__service", "documents")
+    return render(
+        request,
+        "tourism/contracts.html",
+        {
+            "contracts": rows,
+            "expiring": expiring,
+            "can_attach": user.has_perm("tourism.add_contract"),
+        },
+    )
+
+
+@login_required
+def prices(request: HttpRequest) -> HttpResponse:
+    """The price list, the latest exchange rates (enter or import), and letters missing a translation."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_service", action="see the price list")
+    if request.method == "POST":
+        try:
+            rates_file = request.FILES.get("file")
+            if rates_file is not None:
+                count = services.exchange_rates_import_csv(user=user, data=rates_file.read())
+                messages.success(request, _("%(n)s rates were imported.") % {"n": count})
+            else:
+                services.exchange_rate_set(
+                    user=user,
+                    day=date.fromisoformat(request.POST.get("date", "")),
+                    currency=request.POST.get("currency", ""),
+                    rate=request.POST.get("rate", ""),
+                )
+                messages.success(request, _("The rate was saved."))
+        except ValueError:
+            messages.error(request, _("Dates must be given as YYYY-MM-DD."))
+        except (InvalidInput, NotAllowed) as exc:
+            messages.error(request, exc.summary())
+        return redirect("tourism:prices")
+    latest: dict[str, ExchangeRate] = {}
+    for rate in ExchangeRate.objects.order_by("currency", "-date"):
+        latest.setdefault(rate.currency, rate)
+    return render(
+        request,
+        "tourism/prices.html",
+        {
+            "services": Service.objects.all(),
+            "rates": sorted(latest.values(), key=lambda r: r.currency),
+            "can_enter": user.has_perm("tourism.add_exchangerate"),
+            "missing": missing_translations(),
+            "templates": MessageTemplate.objects.values_list("code", "language"),
+        },
+    )
+
+
+@login_required
+def interpreters(request: HttpRequest) -> HttpResponse:
+    """Each interpreter's languages and bookings for the next two weeks: who is free when."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_referral", action="see interpreters")
+    if user.role == Role.PARTNER_AGENT:
+        raise NotAllowed("Partner agents do not see the interpreters' calendar.")
+    today = timezone.localdate()
+    days = [today + timedelta(days=n) for n in range(14)]
+    rows = []
+    for person in User.objects.filter(role=Role.INTERPRETER, is_active=True).order_by("username"):
+        bookings = InterpreterBooking.objects.filter(
+            interpreter=person, ends_at__date__gte=today, starts_at__date__lte=days[-1]
+        ).select_related("referral__patient")
+        by_day: dict[date, list[InterpreterBooking]] = {}
+        for booking in bookings:
+            by_day.setdefault(timezone.localdate(booking.starts_at), []).append(booking)
+        rows.append({"interpreter": person, "cells": [by_day.get(day, []) for day in days]})
+    return render(request, "tourism/interpreters.html", {"rows": rows, "days": days})
+
+
+@login_required
+def document_download(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
+    """A contract's or a patient's document, only to those who may see the record it belongs to."""
+    from django.http import FileResponse
+
+    user = request_user(request)
+    if kind == "contract":
+        require_permission(user, "tourism.view_contract", action="see contracts")
+        contract_document = get_visible(user, ContractDocument.objects.all(), pk=pk)
+        document: ContractDocument | PatientDocument = contract_document
+        name = contract_document.title
+    elif kind == "patient":
+        require_permission(user, "tourism.view_patientdocument", action="see patient documents")
+        document = get_visible(user, PatientDocument.objects.all(), pk=pk)
+        name = document.original_name
+        audit_record(actor=user, action=AuditAction.VIEW, obj=document, request=request)
+    else:
+        raise NotFound("No such document.")
+    return FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True, filename=name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from onconet.core.roles import Role
 from onconet.tourism.models import ReferralState as S
 
@@ -51,6 +53,24 @@ SLA_WORKING_DAYS = {
     S.QUOTE_SENT: 14,
     S.QUOTE_ACCEPTED: 10,
     S.PREPAID: 5,
+}
+
+
+LABELS = {
+    "request_records": _("Request records"),
+    "start_review": _("Start the medical review"),
+    "ask_more_info": _("Ask for more information"),
+    "provide_info": _("Provide the information"),
+    "accept": _("Accept"),
+    "decline": _("Decline"),
+    "send_quote": _("Send the quote"),
+    "accept_quote": _("Accept the quote"),
+    "confirm_prepayment": _("Confirm the prepayment"),
+    "schedule": _("Schedule"),
+    "arrive": _("Patient arrived"),
+    "start_treatment": _("Start treatment"),
+    "complete": _("Treatment completed"),
+    "follow_up": _("Start follow-up"),
 }
 
 

@@ -113,3 +113,44 @@ def test_support_desk_from_the_referral_page(client, users, office):
     assert letter["X-Letter-Language-Fallback"] == "en"
     client.force_login(users["partner2"])
     assert client.get(f"{url}letters/treatment_invitation/en.pdf").status_code == 404
+
+
+def test_contracts_prices_interpreters_and_documents(client, users, office):
+    from onconet.tourism import services
+    from onconet.tourism.models import ContractDocument, ExchangeRate, PatientDocument
+    from onconet.tourism.tests.test_office import referral_for
+
+    client.force_login(users["coordinator"])
+    for url in ("/office/contracts/", "/office/prices/", "/office/interpreters/", "/office/dashboard/"):
+        assert client.get(url).status_code == 200, url
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    contract = office["contract"]
+    client.post(
+        "/office/contracts/",
+        {"contract": contract.pk, "title": "Signed contract", "file": SimpleUploadedFile("c.pdf", b"%PDF-1.7 signed")},
+    )
+    document = ContractDocument.objects.get()
+    assert client.get(f"/office/documents/contract/{document.pk}/").status_code == 200
+    refused = client.post(
+        "/office/contracts/",
+        {"contract": contract.pk, "title": "Fake", "file": SimpleUploadedFile("c.pdf", b"MZ\x90 not a pdf")},
+        follow=True,
+    )
+    assert "Only PDF, PNG and JPEG" in refused.content.decode()
+    assert ContractDocument.objects.count() == 1
+    client.force_login(users["finance"])
+    client.post("/office/prices/", {"date": "2026-11-20", "currency": "usd", "rate": "92.1"})
+    assert ExchangeRate.objects.filter(currency="USD").exists()
+    # partner agents: no other partner's contract document or patient document, no interpreter calendar
+    referral = referral_for(users, office)
+    patient_doc = services.document_upload(
+        user=users["partner"], referral=referral, data=b"%PDF-1.7", filename="mri.pdf", kind="imaging"
+    )
+    client.force_login(users["partner2"])
+    assert client.get(f"/office/documents/contract/{document.pk}/").status_code == 404
+    assert client.get(f"/office/documents/patient/{patient_doc.pk}/").status_code == 404
+    assert client.get("/office/interpreters/").status_code == 403
+    client.force_login(users["partner"])
+    assert client.get(f"/office/documents/patient/{patient_doc.pk}/").status_code == 200
+    assert PatientDocument.objects.count() == 1
