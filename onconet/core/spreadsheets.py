@@ -22,9 +22,9 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, *, xlsx: bool = False) -> Any:
     if isinstance(value, Decimal):
-        return float(value)
+        return float(value) if xlsx else str(value)  # CSV keeps the exact amount, e.g. 16000.00
     if isinstance(value, date):
         return value.isoformat()
     if value is not None and not isinstance(value, str | int | float | bool):
@@ -41,7 +41,7 @@ def table_response(rows: Iterable[Sequence[Any]], header: Sequence[str], *, fmt:
         sheet = workbook.create_sheet(filename[:31])
         sheet.append(list(header))
         for row in rows:
-            sheet.append([_plain(v) for v in row])
+            sheet.append([_plain(v, xlsx=True) for v in row])
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)

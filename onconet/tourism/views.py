@@ -20,6 +20,7 @@ from onconet.core.http import request_user
 from onconet.core.models import AuditAction, Country, User
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission, visible
+from onconet.core.spreadsheets import table_response
 from onconet.tourism import selectors, services
 from onconet.tourism.letters import letter_languages, missing_translations
 from onconet.tourism.models import (
@@ -395,6 +396,34 @@ def office_dashboard(request: HttpRequest) -> HttpResponse:
         "series": [{"name": str(_(stage)), "type": "bar", "data": values} for stage, values in series.items()],
     }
     finance = user.role in (Role.FINANCE_OFFICER, Role.NATIONAL_ADMIN)
+    table, fmt = request.GET.get("table"), request.GET.get("format", "")
+    if finance and fmt in ("csv", "xlsx") and table == "revenue":
+        return table_response(
+            [
+                [r["month"], r["partner"], r["currency"], r["amount"], r["converted"]]
+                for r in selectors.revenue(user=user)
+            ],
+            ["month", "partner", "currency", "amount", "eur_at_pinned_rates"],
+            fmt=fmt,
+            filename="revenue",
+        )
+    if finance and fmt in ("csv", "xlsx") and table == "receivables":
+        return table_response(
+            [
+                [
+                    i["invoice"].number,
+                    i["invoice"].referral.partner.name,
+                    i["invoice"].due_on,
+                    i["balance"],
+                    i["invoice"].currency,
+                    i["overdue"],
+                ]
+                for i in selectors.receivables(user=user)
+            ],
+            ["invoice", "partner", "due_on", "balance", "currency", "overdue"],
+            fmt=fmt,
+            filename="receivables",
+        )
     return render(
         request,
         "tourism/dashboard.html",

@@ -85,3 +85,15 @@ def test_dashboard_page(client, users, office):
     assert response.context["receivables"] == []
     client.force_login(users["partner"])
     assert client.get("/office/dashboard/").context["receivables"] is None
+
+
+def test_finance_tables_download(client, users, office):
+    first = referral_for(users, office)
+    paid_and_scheduled(users, first, TODAY + timedelta(days=2))
+    client.force_login(users["finance"])
+    revenue = client.get("/office/dashboard/?table=revenue&format=csv").content.decode("utf-8-sig").splitlines()
+    assert revenue[0] == "month,partner,currency,amount,eur_at_pinned_rates"
+    assert revenue[1].endswith(",EUR,16000.00,16000.00")
+    assert client.get("/office/dashboard/?table=receivables&format=xlsx").content[:2] == b"PK"
+    client.force_login(users["partner"])
+    assert client.get("/office/dashboard/?table=revenue&format=csv")["Content-Type"].startswith("text/html")
