@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from onconet.core.errors import InvalidInput, NotFound
@@ -17,6 +18,7 @@ from onconet.tourism.models import (
     Contract,
     ContractService,
     ContractStatus,
+    CreditNote,
     Invoice,
     Partner,
     PartnerContact,
@@ -161,14 +163,21 @@ def quota_use(*, user: AnyUser, month: date | None = None) -> list[dict[str, Any
 
 
 def receivables(*, user: AnyUser) -> list[dict[str, Any]]:
-    """Open invoices with their balance, oldest due first."""
-    from onconet.tourism.services import invoice_balance
+    """Open invoices with their balance, oldest due first (one query: the sums are subqueries)."""
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=2))
 
+    def total(model: Any, **filters: Any) -> Coalesce:
+        sums = model.objects.filter(invoice=OuterRef("pk"), **filters).values("invoice").annotate(t=Sum("amount"))
+        return Coalesce(Subquery(sums.values("t"), output_field=DecimalField(max_digits=14, decimal_places=2)), zero)
+
+    invoices = visible(user, Invoice.objects.select_related("referral__partner", "referral__patient")).annotate(
+        paid=total(Payment, kind=PaymentKind.PAYMENT),
+        refunded=total(Payment, kind=PaymentKind.REFUND),
+        credited=total(CreditNote),
+    )
     out = []
-    for invoice in visible(user, Invoice.objects.select_related("referral__partner", "referral__patient")).order_by(
-        "due_on"
-    ):
-        balance = invoice_balance(invoice)
+    for invoice in invoices.order_by("due_on"):
+        balance = (invoice.total - invoice.credited - invoice.paid + invoice.refunded).quantize(Decimal("0.01"))
         if balance > 0:
             out.append({"invoice": invoice, "balance": balance, "overdue": invoice.due_on < timezone.localdate()})
     return out

@@ -97,3 +97,14 @@ def test_finance_tables_download(client, users, office):
     assert client.get("/office/dashboard/?table=receivables&format=xlsx").content[:2] == b"PK"
     client.force_login(users["partner"])
     assert client.get("/office/dashboard/?table=revenue&format=csv")["Content-Type"].startswith("text/html")
+
+
+def test_receivables_match_the_invoice_balance(users, office):
+    first = referral_for(users, office)
+    paid_and_scheduled(users, first, TODAY + timedelta(days=2))
+    invoice = first.invoices.get()
+    services.credit_note_issue(user=users["finance"], invoice=invoice, amount="1000", reason="Goodwill")
+    services.payment_record(user=users["finance"], invoice=invoice, amount="500", paid_on=TODAY, kind="refund")
+    # 32,000 − 1,000 credit − 16,000 paid + 500 refunded
+    assert services.invoice_balance(invoice) == Decimal("15500.00")
+    assert [item["balance"] for item in selectors.receivables(user=users["finance"])] == [Decimal("15500.00")]
