@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "onconet.tourism",
     "onconet.passports",
     "onconet.analytics",
+    "onconet.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work (run `celery -A config beat`, or `onconet serve` which embeds it): the scheduler's daily re-plan.
+CELERY_BEAT_SCHEDULE = {
+    "scheduling-daily-replan": {
+        "task": "onconet.scheduling.daily_replan",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 6 * 60 * 60},
+    }
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

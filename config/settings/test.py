@@ -15,3 +15,8 @@ from config.settings.base import LOGGING
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; production uses argon2
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared-cache in-memory database: with shared cache, concurrent writers get
+    # "database table is locked" at once instead of waiting (the booking concurrency test needs real SQLite).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

@@ -34,6 +34,15 @@ _OFFICE_READ = {
     "tourism.view_contract",
     "tourism.view_service",
 }
+_SCHEDULE_VIEW = {"scheduling.view_schedule"}
+_SCHEDULE_DEPARTMENT = {
+    "scheduling.view_schedule",
+    "scheduling.manage_resources",
+    "scheduling.plan_schedule",
+    "scheduling.add_course",
+}
+_SCHEDULE_OFFICE = {"scheduling.view_schedule", "scheduling.add_foreign_course", "scheduling.run_simulation"}
+_SCHEDULE_ALL = _SCHEDULE_DEPARTMENT | _SCHEDULE_OFFICE
 _EDIT_PASSPORTS = {"passports.change_passport", "passports.add_passport", "passports.submit_passport"}
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
@@ -73,6 +82,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.add_exchangerate",
         "tourism.add_service",
         "tourism.change_service",
+        *_SCHEDULE_ALL,
     },
     Role.NATIONAL_ANALYST: {
         *_VIEW_REFERENCE,
@@ -82,11 +92,13 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.view_job",
         "core.run_network_census",
         "tourism.view_partner",
+        *_SCHEDULE_VIEW,
     },
     Role.REGIONAL_REPORTER: {
         *_VIEW_REFERENCE,
         *_VIEW_PASSPORTS,
         *_EDIT_PASSPORTS,
+        *_SCHEDULE_DEPARTMENT,
         "core.add_facility",
         "core.change_facility",
         "core.view_job",
@@ -108,6 +120,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.add_referral",
         "tourism.add_patientdocument",
         "tourism.add_contract",
+        *_SCHEDULE_OFFICE,
     },
     Role.MEDICAL_REVIEWER: {*_VIEW_REFERENCE, "core.view_job", "tourism.view_partner", *_OFFICE_READ},
     Role.FINANCE_OFFICER: {

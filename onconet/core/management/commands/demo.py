@@ -11,6 +11,7 @@ from django.db import transaction
 from onconet.analytics.services import analytics_reference_load
 from onconet.core import demo
 from onconet.passports.demo import build_passports
+from onconet.scheduling.demo import build_scheduling
 from onconet.tourism.demo import build_office, build_partners
 
 
@@ -32,11 +33,12 @@ class Command(BaseCommand):
             analytics_reference_load()
             passports = build_passports(scale=scale, seed=seed)
             referrals = build_office(seed=seed, partners=dict(partners))
+            courses = build_scheduling(seed=seed)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo network loaded (scale {scale}, seed {seed}): {facilities} facilities, "
                 f"{len(partners)} partner countries, {len(logins)} users, {passports} passports, "
-                f"{referrals} foreign referrals."
+                f"{referrals} foreign referrals, {courses} courses to schedule."
             )
         )
         if passwords:

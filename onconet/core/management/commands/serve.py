@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,10 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "config", "worker", *worker_arguments()],
+                [
+                    *(sys.executable, "-m", "celery", "-A", "config", "worker", *worker_arguments()),
+                    *("--beat", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")),
+                ],
                 env=None,
             )
         url = f"http://{addrport}/"
