@@ -13,6 +13,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import scheduling
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -81,6 +83,7 @@ def main() -> None:
     imports = passport_import()
     (RESULTS / "passport_import.json").write_text(json.dumps({"machine": machine, "results": imports}, indent=2) + "\n")
     (RESULTS / "indicators.json").write_text(json.dumps({"machine": machine, "results": INDICATORS}, indent=2) + "\n")
+    schedules = scheduling.main(machine=machine)  # writes bench/results/scheduling.json
     print("\n| database | all indicators, s | hand-written SQL, s | ratio |")
     print("|---|---|---|---|")
     for r in INDICATORS:
@@ -100,6 +103,10 @@ def main() -> None:
             f"| {r['database']} | {r['workbooks']} | {r['staff_rows']:,} | {r['import_seconds']} "
             f"| {r['rows_per_second']:,} | {r['peak_rss_mib']} | {r['validate_largest_region_seconds_median']} |"
         )
+    print()
+    print(scheduling.markdown(schedules["results"], schedules["targets"]))
+    if any(r["violations"] for r in schedules["results"]):
+        sys.exit("the scheduling verifier found violations: a solver bug (see bench/results/scheduling.json)")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def schedule(argv: list[str]) -> int:
         return 1
     m = plan["metrics"]
     print(
-        f"{plan['status']}: {m['domestic']['scheduled']} domestic courses (weighted wait {m['domestic']['weighted_wait']}), "
+        f"{plan['status']}: {m['domestic']['scheduled']} domestic courses "
+        f"(weighted wait {m['domestic']['weighted_wait']}), "
         f"{m['foreign']['admitted']} foreign admitted, {elapsed:.1f} s",
         file=sys.stderr,
     )

@@ -8,6 +8,8 @@ Nothing here imports Django: the solver package runs without a database.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -18,6 +20,7 @@ PLAN_FORMAT = "onconet-plan/1"
 URGENCY_WEIGHTS = {1: 10, 2: 3, 3: 1}
 MAX_DAYS = 3 * 366
 MINUTES_PER_DAY = 24 * 60
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class InvalidInstance(ValueError):
@@ -153,8 +156,8 @@ class _Reader:
         return int(value)
 
     def number(self, value: Any, path: str, minimum: float, maximum: float | None = None) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            self.problem(path, f"must be a number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.problem(path, f"must be a finite number, got {value!r}")
             return None
         if value < minimum or (maximum is not None and value > maximum):
             bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
@@ -169,7 +172,7 @@ class _Reader:
         return value
 
     def date(self, value: Any, path: str) -> dt.date | None:
-        if isinstance(value, str) and len(value) == 10:
+        if isinstance(value, str) and ISO_DATE.fullmatch(value):
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
@@ -204,6 +207,7 @@ def parse_instance(document: Any) -> Instance:
     reserve = r.number(top.get("domestic_reserve", 0), "domestic_reserve", 0, 1)
 
     machines: list[Machine] = []
+    seen_machines: set[str] = set()
     for i, raw in enumerate(r.array(top.get("machines", []), "machines")):
         path = f"machines[{i}]"
         m = r.obj(raw, path, {"id", "kind", "minutes_per_weekday"}, {"downtime"})
@@ -227,21 +231,18 @@ def parse_instance(document: Any) -> Instance:
             mins = r.integer(b.get("minutes"), f"{bpath}.minutes", 0, MINUTES_PER_DAY)
             if date is not None and mins is not None:
                 downtime[date] = downtime.get(date, 0) + mins
-        if mid is not None and any(x.id == mid for x in machines):
+        if mid is not None and mid in seen_machines:
             r.problem(f"{path}.id", f'duplicate machine id "{mid}"')
             continue
+        if mid is not None:
+            seen_machines.add(mid)
         if mid is not None and kind is not None and len(minutes) == 7 and all(v is not None for v in minutes):
             machines.append(Machine(mid, kind, tuple(v for v in minutes if v is not None), downtime))
     if "machines" in top and isinstance(top["machines"], list) and not top["machines"]:
         r.problem("machines", "must list at least one machine")
-    machine_ids = {m.id for m in machines}
-    raw_machine_ids = {
-        raw.get("id")
-        for raw in top.get("machines", [])
-        if isinstance(top.get("machines"), list) and isinstance(raw, dict)
-    }
 
     partners: list[Partner] = []
+    seen_partners: set[str] = set()
     for i, raw in enumerate(r.array(top.get("partners", []), "partners")):
         path = f"partners[{i}]"
         p = r.obj(raw, path, {"id", "max_courses_per_month"}, {"name"})
@@ -249,12 +250,13 @@ def parse_instance(document: Any) -> Instance:
             continue
         pid = r.text(p.get("id"), f"{path}.id")
         quota = r.integer(p.get("max_courses_per_month"), f"{path}.max_courses_per_month", 0)
-        if pid is not None and any(x.id == pid for x in partners):
+        if pid is not None and pid in seen_partners:
             r.problem(f"{path}.id", f'duplicate partner id "{pid}"')
             continue
+        if pid is not None:
+            seen_partners.add(pid)
         if pid is not None and quota is not None:
             partners.append(Partner(pid, quota))
-    partner_ids = {p.id for p in partners}
 
     courses: list[Course] = []
     seen: set[str] = set()
@@ -284,7 +286,8 @@ def parse_instance(document: Any) -> Instance:
         later = r.integer(c.get("minutes"), f"{path}.minutes", 0, MINUTES_PER_DAY)
         eligible: list[str] = []
         for j, mid in enumerate(r.array(c.get("machines"), f"{path}.machines") if "machines" in c else []):
-            if not isinstance(mid, str) or (mid not in machine_ids and mid not in raw_machine_ids):
+            # An invalid machine with a valid id is known (its own problems are reported already).
+            if not isinstance(mid, str) or mid not in seen_machines:
                 r.problem(f"{path}.machines[{j}]", f"unknown machine {_quote(mid)}")
                 ok = False
             elif mid in eligible:
@@ -305,7 +308,7 @@ def parse_instance(document: Any) -> Instance:
         latest = None
         if origin == "foreign":
             partner = r.text(c.get("partner"), f"{path}.partner")
-            if partner is not None and partner not in partner_ids:
+            if partner is not None and partner not in seen_partners:
                 r.problem(f"{path}.partner", f"unknown partner {_quote(partner)}")
                 ok = False
             v = r.number(c.get("value"), f"{path}.value", 0)

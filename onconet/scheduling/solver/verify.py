@@ -55,6 +55,7 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
     seen: Counter[str] = Counter()
     used: dict[tuple[str, dt.date], list[int]] = defaultdict(lambda: [0, 0])  # domestic, foreign minutes
     starts: dict[str, dt.date] = {}
+    new_domestic: set[tuple[str, dt.date]] = set()  # machine-days with a fraction of a domestic course not under way
     for a in plan["assignments"]:
         cid = a["course"]
         seen[cid] += 1
@@ -101,6 +102,8 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
                 errors.append(f"{cid}: fraction on {date}, a day {mid} is closed or outside the horizon")
             minutes = c["first_minutes"] if offset + j == 0 else c["minutes"]
             used[(mid, date)][0 if c["origin"] == "domestic" else 1] += minutes
+            if c["origin"] == "domestic" and not fixed:
+                new_domestic.add((mid, date))
 
     for r in plan["rejected"]:
         seen[r["course"]] += 1
@@ -134,6 +137,21 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
         for key in sorted(new_in):
             if monthly[key] > partners[key[0]]:
                 errors.append(f"partner {key[0]}: {monthly[key]} courses start in {key[1]}-{key[2]:02d}")
+    else:
+        # Infeasible: courses under way overload a machine-day. Domestic courses are still scheduled within
+        # capacity (as if no foreign course existed), and no new foreign course is admitted.
+        overloaded = False
+        for (mid, date), (dom, fgn) in sorted(used.items()):
+            cap = capacity(mid, date)
+            if dom + fgn > cap or fgn > max(Fraction(0), (1 - reserve) * cap - dom):
+                overloaded = True
+            if (mid, date) in new_domestic and dom > cap:
+                errors.append(f"{mid} {date}: {dom} domestic minutes booked, capacity {cap}")
+        if not overloaded:
+            errors.append("status is infeasible, but every machine-day is within capacity and the domestic reserve")
+        for cid in starts:
+            if courses[cid]["origin"] == "foreign" and not courses[cid].get("fixed"):
+                errors.append(f"{cid}: a new foreign course admitted in an infeasible plan")
 
     # Metrics, recomputed.
     waits = {
@@ -155,12 +173,14 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
         ("domestic", "wait_days_p50"): pct(50),
         ("domestic", "wait_days_p95"): pct(95),
         ("foreign", "admitted"): len(starts) - len(waits),
+        ("foreign", "rejected"): sum(1 for c in courses.values() if c["origin"] == "foreign")
+        - (len(starts) - len(waits)),
         ("foreign", "value"): round(sum(courses[cid]["value"] for cid in starts if cid not in waits), 2),
     }
     for (group, name), value in expected_metrics.items():
         if abs(m[group][name] - value) > 1e-6:
             errors.append(f"metrics.{group}.{name} is {m[group][name]}, expected {value}")
-    if ordered and abs(m["domestic"]["wait_days_mean"] - sum(ordered) / len(ordered)) > 0.006:
+    if abs(m["domestic"]["wait_days_mean"] - (sum(ordered) / len(ordered) if ordered else 0)) > 0.006:
         errors.append("metrics.domestic.wait_days_mean is wrong")
     for mid in machines:
         total = sum(capacity(mid, start + dt.timedelta(days=d)) for d in range(instance["days"]))
