@@ -17,6 +17,7 @@ from onconet.core.api import router as core_router
 from onconet.core.api_auth import SessionAuth, TokenAuth
 from onconet.core.errors import DomainError
 from onconet.passports.api import router as passports_router
+from onconet.scheduling.api import router as scheduling_router
 from onconet.tourism.api import router as tourism_router
 
 api = NinjaAPI(
@@ -76,3 +77,4 @@ api.add_router("/", core_router)
 api.add_router("/", tourism_router)
 api.add_router("/", passports_router)
 api.add_router("/", analytics_router)
+api.add_router("/scheduling", scheduling_router)

@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("onconet.tourism.urls")),
     path("", include("onconet.passports.urls")),
     path("", include("onconet.analytics.urls")),
+    path("scheduling/", include("onconet.scheduling.urls")),
 ]

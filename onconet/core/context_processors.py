@@ -30,6 +30,7 @@ NAVIGATION = [
     NavItem(_("Analytics"), "analytics:dashboard", "bar-chart-line", "analytics.view_national_analytics"),
     NavItem(_("Referrals"), "tourism:queue", "person-vcard", "tourism.view_referral"),
     NavItem(_("Partners"), "tourism:partners", "globe2", "tourism.view_partner"),
+    NavItem(_("Scheduling"), "scheduling:overview", "calendar3", "scheduling.view_schedule"),
     NavItem(_("Jobs"), "core:jobs", "hourglass-split", "core.view_job"),
     NavItem(_("Audit log"), "core:audit", "journal-text", "core.view_auditentry"),
 ]

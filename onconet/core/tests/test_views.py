@@ -51,10 +51,23 @@ def test_logout_is_a_post_and_audited(client, users):
 @pytest.mark.parametrize(
     ("username", "expected"),
     [
-        ("admin", ["Regions", "Facilities", "Passports", "Analytics", "Referrals", "Partners", "Jobs", "Audit log"]),
-        ("analyst", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Jobs"]),
-        ("reporter", ["Regions", "Facilities", "Passports", "Jobs"]),
-        ("coordinator", ["Regions", "Facilities", "Referrals", "Partners", "Jobs"]),
+        (
+            "admin",
+            [
+                "Regions",
+                "Facilities",
+                "Passports",
+                "Analytics",
+                "Referrals",
+                "Partners",
+                "Scheduling",
+                "Jobs",
+                "Audit log",
+            ],
+        ),
+        ("analyst", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Scheduling", "Jobs"]),
+        ("reporter", ["Regions", "Facilities", "Passports", "Scheduling", "Jobs"]),
+        ("coordinator", ["Regions", "Facilities", "Referrals", "Partners", "Scheduling", "Jobs"]),
         ("partner", ["Referrals", "Partners", "Jobs"]),
     ],
 )

@@ -120,9 +120,14 @@ def solve(
             assert choice is not None
             _, result, usage, quota_used = choice
             scale = instance.days * (len(foreign) + 1)
+            # Values in cents (a value of 0.50 must count), divided by their common factor to keep coefficients
+            # small; `day - days` < 0: admitting a course always beats leaving it out, and earlier beats later.
+            # One unit of value outweighs all the day terms together.
+            cents = {i: round(courses[i].value * 100) for i in foreign}
+            unit = math.gcd(*cents.values()) or 1
             phase = cpsat.Phase(
                 domestic=False,
-                cost=lambda ci, day: -round(courses[ci].value) * scale + day,
+                cost=lambda ci, day: -(cents[ci] // unit) * scale + day - instance.days,
                 penalty=lambda ci: 0,
                 limit=Usage.foreign_limit,
                 quota_used=quota_used,

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from onconet.scheduling import views
+
+app_name = "scheduling"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("courses/", views.courses, name="courses"),
+    path("courses/<int:pk>/cancel/", views.course_cancel, name="course_cancel"),
+    path("downtime/", views.downtime, name="downtime"),
+    path("plans/", views.plans, name="plans"),
+    path("plans/jobs/<int:job_id>/", views.plan_job, name="plan_job"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/<int:pk>/approve/", views.plan_approve, name="plan_approve"),
+    path("plans/<int:pk>/discard/", views.plan_discard, name="plan_discard"),
+    path("offer/", views.offer, name="offer"),
+    path("foreign/", views.foreign, name="foreign"),
+    path("referrals/<int:referral_id>/plan/", views.referral_plan, name="referral_plan"),
+]

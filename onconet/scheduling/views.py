@@ -1,0 +1,609 @@
+"""Pages of capacity scheduling: overview, machine calendar, courses, downtime, plans, capacity offer and the
+office's foreign courses. Reads go through the selectors, writes through the services; a record outside the
+user's scope answers 404, an action the role may not take 403."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.http import request_user
+from onconet.core.models import Facility, Job
+from onconet.core.scoping import get_visible, require_permission
+from onconet.core.selectors import jobs_list
+from onconet.scheduling import jobs, selectors, services
+from onconet.scheduling.forms import CourseForm, CourseImportForm, DowntimeForm, ForeignPlanForm, PlanRunForm
+from onconet.scheduling.models import (
+    CourseStatus,
+    Machine,
+    MachineKind,
+    Origin,
+    Plan,
+    PlanKind,
+    PlanStatus,
+)
+from onconet.scheduling.selectors import require_view
+
+PAGE_SIZE = 200
+DOMESTIC_COLOUR, FOREIGN_COLOUR, DOWNTIME_COLOUR = "#1f6fd1", "#f28c28", "#9aa0a6"
+CHANGES = [
+    ("moved", gettext_lazy("moved"), "text-bg-warning"),
+    ("shifted", gettext_lazy("shifted"), "text-bg-info"),
+    ("added", gettext_lazy("added"), "text-bg-success"),
+    ("unbooked", gettext_lazy("unbooked"), "text-bg-danger"),
+    ("rejected", gettext_lazy("rejected"), "text-bg-secondary"),
+    ("unchanged", gettext_lazy("unchanged"), "text-bg-light border"),
+]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return default
+
+
+def _refused(exc: DomainError) -> bool:
+    """403 and 404 are answered by the middleware as pages; only 400 and 409 become messages."""
+    return isinstance(exc, NotAllowed | NotFound)
+
+
+# ================================================================ overview
+
+
+def _utilisation_heatmap(machines: list[Machine], weeks: list[str], cells: list[list[Any]]) -> dict[str, Any]:
+    return {
+        "tooltip": {"position": "top"},
+        "grid": {"left": 10, "right": 20, "top": 10, "bottom": 60, "containLabel": True},
+        "xAxis": {"type": "category", "data": weeks, "splitArea": {"show": True}},
+        "yAxis": {"type": "category", "data": [m.code for m in machines], "splitArea": {"show": True}, "inverse": True},
+        "visualMap": {
+            "min": 0,
+            "max": 100,
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]},
+        },
+        "series": [{"name": str(_("Utilisation, %")), "type": "heatmap", "data": cells, "label": {"show": True}}],
+    }
+
+
+def _weekly_bars(
+    weeks: list[str], domestic: list[float], foreign: list[float], capacity: list[float]
+) -> dict[str, Any]:
+    names = [str(_("domestic")), str(_("foreign")), str(_("capacity"))]
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"data": names},
+        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 10, "containLabel": True},
+        "xAxis": {"type": "category", "data": weeks},
+        "yAxis": {"type": "value", "name": str(_("hours"))},
+        "color": [DOMESTIC_COLOUR, FOREIGN_COLOUR, "#3d405b"],
+        "series": [
+            {"name": names[0], "type": "bar", "stack": "booked", "data": domestic},
+            {"name": names[1], "type": "bar", "stack": "booked", "data": foreign},
+            {"name": names[2], "type": "line", "data": capacity, "lineStyle": {"type": "dashed"}, "symbol": "none"},
+        ],
+    }
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Machines by facility with their weekly hours, utilisation for the next eight ISO weeks, latest plans."""
+    user = request_user(request)
+    require_view(user)
+    facility = _int(request.GET.get("facility"))
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in MachineKind.values else ""
+    machines = list(selectors.machines_list(user=user, facility=facility, kind=kind or None))
+    today = timezone.localdate()
+    loads = selectors.weekly_utilisation(machines, today, 8)
+    start = selectors.monday(today)
+    weeks = [selectors.iso_week(start + dt.timedelta(weeks=n)) for n in range(8)]
+    groups: dict[Facility, list[dict[str, Any]]] = {}
+    cells = []
+    totals = {"domestic": [0.0] * 8, "foreign": [0.0] * 8, "capacity": [0.0] * 8}
+    for y, machine in enumerate(machines):
+        rows = loads[machine.pk]
+        groups.setdefault(machine.facility, []).append(
+            {"machine": machine, "weekly_hours": selectors.weekly_minutes(machine) / 60, "weeks": rows}
+        )
+        for x, row in enumerate(rows):
+            cells.append([x, y, row.percent if row.percent is not None else "-"])
+            totals["domestic"][x] += row.domestic / 60
+            totals["foreign"][x] += row.foreign / 60
+            totals["capacity"][x] += row.capacity / 60
+    rounded = {key: [round(v, 1) for v in values] for key, values in totals.items()}
+    return render(
+        request,
+        "scheduling/overview.html",
+        {
+            "tab": "overview",
+            "groups": list(groups.items()),
+            "weeks": weeks,
+            "machine_count": len(machines),
+            "heatmap": _utilisation_heatmap(machines, weeks, cells),
+            "bars": _weekly_bars(weeks, rounded["domestic"], rounded["foreign"], rounded["capacity"]),
+            "plans": selectors.plans_list(user=user)[:8],
+            "facilities": selectors.facilities_with_machines(user=user),
+            "facility": facility,
+            "kind": kind,
+            "kinds": MachineKind.choices,
+            "waiting": selectors.courses_list(user=user, status=CourseStatus.WAITING).count(),
+        },
+    )
+
+
+# ================================================================ calendar
+
+
+@login_required
+def calendar(request: HttpRequest) -> HttpResponse:
+    """A facility's machines by week (capacity against booked minutes) or by day (the booked fractions)."""
+    user = request_user(request)
+    require_view(user)
+    facilities = selectors.facilities_with_machines(user=user)
+    facility_id = _int(request.GET.get("facility"))
+    facility = (
+        get_visible(user, Facility.objects.all(), pk=facility_id) if facility_id is not None else facilities.first()
+    )
+    today = timezone.localdate()
+    date = _date(request.GET.get("date"), today)
+    view = "day" if request.GET.get("view") == "day" else "week"
+    if view == "week":
+        start, days, step = selectors.monday(date), 7, 7
+    else:
+        start, days, step = date, 1, 1
+    machines = list(selectors.machines_list(user=user, facility=facility.pk, active_only=True)) if facility else []
+    rows = selectors.calendar_rows(machines, start, days, with_bookings=view == "day")
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "tab": "calendar",
+            "facilities": facilities,
+            "facility": facility,
+            "view": view,
+            "date": date,
+            "start": start,
+            "end": start + dt.timedelta(days=days - 1),
+            "dates": [start + dt.timedelta(days=n) for n in range(days)],
+            "previous": start - dt.timedelta(days=step),
+            "next": start + dt.timedelta(days=step),
+            "today": today,
+            "rows": rows,
+        },
+    )
+
+
+# ================================================================ courses
+
+
+LINE = re.compile(r"^line (\d+): (.*)$")
+
+
+def _import_problems(error: InvalidInput) -> list[dict[str, Any]]:
+    rows = []
+    for problem in error.errors:
+        match = LINE.match(problem.message)
+        rows.append(
+            {
+                "line": int(match.group(1)) if match else None,
+                "field": problem.field,
+                "value": problem.value,
+                "message": match.group(2) if match else problem.message,
+            }
+        )
+    return rows
+
+
+@login_required
+def courses(request: HttpRequest) -> HttpResponse:
+    """Courses waiting for or holding a machine (pseudonymous ids), a form to add one, a CSV import."""
+    user = request_user(request)
+    require_view(user)
+    form = CourseForm(user=user)
+    import_form = CourseImportForm()
+    import_error: InvalidInput | None = None
+    if request.method == "POST":
+        require_permission(user, "scheduling.add_course", action="add courses")
+        if request.POST.get("action") == "import":
+            import_form = CourseImportForm(request.POST, request.FILES)
+            if import_form.is_valid():
+                try:
+                    created = services.courses_import_csv(user=user, data=import_form.cleaned_data["file"].read())
+                except InvalidInput as exc:
+                    import_error = exc
+                else:
+                    messages.success(request, _("%(n)s courses were imported.") % {"n": len(created)})
+                    return redirect("scheduling:courses")
+        else:
+            form = CourseForm(request.POST, user=user)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    course = services.course_create(
+                        user=user,
+                        facility=data["facility"],
+                        protocol=data["protocol"],
+                        ready_date=data["ready_date"],
+                        urgency=data["urgency"],
+                        code=data["code"],
+                    )
+                except InvalidInput as exc:
+                    form.add_service_errors(exc)
+                else:
+                    messages.success(request, _("Course %(code)s was added.") % {"code": course.code})
+                    return redirect("scheduling:courses")
+    facility = _int(request.GET.get("facility"))
+    status = request.GET.get("status", "")
+    origin = request.GET.get("origin", "")
+    qs = selectors.courses_list(
+        user=user,
+        facility=facility,
+        status=status if status in CourseStatus.values else None,
+        origin=origin if origin in Origin.values else None,
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "scheduling/courses.html",
+        {
+            "tab": "courses",
+            "page": page,
+            "form": form,
+            "import_form": import_form,
+            "import_error": import_error,
+            "import_problems": _import_problems(import_error) if import_error else [],
+            "can_add": user.has_perm("scheduling.add_course"),
+            "facilities": selectors.facilities_with_machines(user=user),
+            "facility": facility,
+            "status": status,
+            "origin": origin,
+            "statuses": CourseStatus.choices,
+            "origins": Origin.choices,
+            "cancellable": {CourseStatus.WAITING, CourseStatus.BOOKED, CourseStatus.UNDER_WAY},
+        },
+    )
+
+
+@login_required
+@require_POST
+def course_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    require_view(user)
+    course = get_visible(user, selectors.courses_list(user=user), pk=pk)
+    try:
+        services.course_cancel(user=user, course=course)
+    except DomainError as exc:
+        if _refused(exc):
+            raise
+        messages.error(request, exc.summary())
+    else:
+        messages.success(
+            request, _("Course %(code)s was cancelled; its bookings were released.") % {"code": course.code}
+        )
+    return redirect("scheduling:courses")
+
+
+# ================================================================ downtime
+
+
+@login_required
+def downtime(request: HttpRequest) -> HttpResponse:
+    """Downtime blocks (from 30 days ago) and a form to record one; a breakdown's displaced courses."""
+    user = request_user(request)
+    require_view(user)
+    form = DowntimeForm(user=user)
+    displaced = None
+    replan: Job | None = None
+    if request.method == "POST":
+        require_permission(user, "scheduling.manage_resources", action="record downtime")
+        form = DowntimeForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                block, displaced = services.downtime_record(
+                    user=user,
+                    machine=data["machine"],
+                    date=data["date"],
+                    minutes=data["minutes"],
+                    reason=data["reason"],
+                    note=data["note"],
+                )
+            except InvalidInput as exc:
+                form.add_service_errors(exc)
+            else:
+                if not displaced:
+                    messages.success(request, _("The downtime was recorded; no booking had to move."))
+                    return redirect("scheduling:downtime")
+                replan = (
+                    jobs_list(user=user)
+                    .filter(kind="schedule_plan", params__facility=block.machine.facility_id)
+                    .order_by("-pk")
+                    .first()
+                )
+                form = DowntimeForm(user=user)
+    since = timezone.localdate() - dt.timedelta(days=30)
+    facility = _int(request.GET.get("facility"))
+    return render(
+        request,
+        "scheduling/downtime.html",
+        {
+            "tab": "downtime",
+            "form": form,
+            "rows": selectors.downtime_list(user=user, facility=facility, since=since)[:PAGE_SIZE],
+            "since": since,
+            "displaced": displaced,
+            "replan": replan,
+            "can_record": user.has_perm("scheduling.manage_resources"),
+            "facilities": selectors.facilities_with_machines(user=user),
+            "facility": facility,
+        },
+    )
+
+
+# ================================================================ plans
+
+
+@login_required
+def plans(request: HttpRequest) -> HttpResponse:
+    """The plans proposed, approved or discarded, and the form that runs the planner as a background job."""
+    user = request_user(request)
+    require_view(user)
+    form = PlanRunForm(user=user)
+    if request.method == "POST":
+        require_permission(user, "scheduling.plan_schedule", action="run the planner")
+        form = PlanRunForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            job = jobs.start_plan(
+                user=user, facility=data["facility"], kind=PlanKind.MANUAL, solver=data["solver"], days=data["days"]
+            )
+            return redirect("scheduling:plan_job", job_id=job.pk)
+    facility = _int(request.GET.get("facility"))
+    page = Paginator(selectors.plans_list(user=user, facility=facility), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "scheduling/plans.html",
+        {
+            "tab": "plans",
+            "form": form,
+            "page": page,
+            "running": selectors.plan_jobs(user=user)[:10],
+            "can_plan": user.has_perm("scheduling.plan_schedule"),
+            "facilities": selectors.facilities_with_machines(user=user),
+            "facility": facility,
+        },
+    )
+
+
+@login_required
+def plan_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The planner job's live progress (polled by HTMX), then a link to the plan it proposed."""
+    user = request_user(request)
+    require_view(user)
+    job = jobs_list(user=user).filter(pk=job_id, kind="schedule_plan").first()
+    if job is None:
+        raise NotFound("No such planner job.")
+    facility = Facility.objects.filter(pk=job.params.get("facility")).first()
+    partial = bool(request.headers.get("HX-Request"))
+    template = "scheduling/_plan_job.html" if partial else "scheduling/plan_job.html"
+    return render(request, template, {"tab": "plans", "job": job, "facility": facility})
+
+
+def _plan_counts(plan: Plan) -> list[dict[str, Any]]:
+    counts = plan.diff.get("counts", {})
+    return [{"key": key, "label": label, "css": css, "n": counts.get(key, 0)} for key, label, css in CHANGES]
+
+
+def _utilisation_bars(utilisation: dict[str, float]) -> dict[str, Any]:
+    codes = sorted(utilisation)
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 10, "right": 40, "top": 10, "bottom": 10, "containLabel": True},
+        "xAxis": {"type": "value", "max": 100, "name": "%"},
+        "yAxis": {"type": "category", "data": codes, "inverse": True},
+        "color": [DOMESTIC_COLOUR],
+        "series": [
+            {
+                "name": str(_("Utilisation, %")),
+                "type": "bar",
+                "data": [round(100 * float(utilisation[c]), 1) for c in codes],
+                "label": {"show": True, "position": "right", "formatter": "{c} %"},
+            }
+        ],
+    }
+
+
+@login_required
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan against the current bookings: what moves, what is added, what is refused, and why."""
+    user = request_user(request)
+    require_view(user)
+    plan = get_visible(user, selectors.plans_list(user=user), pk=pk)
+    result = plan.plan or {}
+    metrics = result.get("metrics", {})
+    utilisation = metrics.get("utilization", {})
+    return render(
+        request,
+        "scheduling/plan.html",
+        {
+            "tab": "plans",
+            "plan": plan,
+            "counts": _plan_counts(plan),
+            "rows": plan.diff.get("rows", []),
+            "result": result,
+            "domestic": metrics.get("domestic", {}),
+            "foreign": metrics.get("foreign", {}),
+            "guarantee": result.get("guarantee", {}),
+            "utilisation_chart": _utilisation_bars(utilisation) if utilisation else None,
+            "utilisation": sorted(utilisation.items()),
+            "notes": [line for line in plan.note.splitlines() if line.strip()],
+            "can_decide": plan.status == PlanStatus.PROPOSED and user.has_perm("scheduling.plan_schedule"),
+            "infeasible": result.get("status") == "infeasible",
+        },
+    )
+
+
+def _decide(request: HttpRequest, pk: int, action: Callable[..., Plan], done: str, **extra: Any) -> HttpResponse:
+    user = request_user(request)
+    require_view(user)
+    plan = get_visible(user, selectors.plans_list(user=user), pk=pk)
+    try:
+        action(user=user, plan=plan, **extra)
+    except DomainError as exc:
+        if _refused(exc):
+            raise
+        messages.error(request, exc.summary())
+    else:
+        messages.success(request, done)
+    return redirect("scheduling:plan", pk=plan.pk)
+
+
+@login_required
+@require_POST
+def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, services.plan_approve, _("The plan was approved and its bookings written."))
+
+
+@login_required
+@require_POST
+def plan_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request, pk, services.plan_discard, _("The plan was discarded."), note=request.POST.get("note", "").strip()
+    )
+
+
+# ================================================================ capacity offer
+
+
+def _offer_chart(rows: list[Any], labels: tuple[str, str, str]) -> dict[str, Any]:
+    months = [r.month.strftime("%Y-%m") for r in rows]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": list(labels)},
+        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 10, "containLabel": True},
+        "xAxis": {"type": "category", "data": months},
+        "yAxis": {"type": "value", "name": str(_("courses a month"))},
+        "color": [FOREIGN_COLOUR, "#3d405b", "#3d405b"],
+        "series": [
+            {"name": labels[0], "type": "bar", "data": [float(r.courses) for r in rows]},
+            {
+                "name": labels[1],
+                "type": "line",
+                "data": [float(r.ci_low) for r in rows],
+                "lineStyle": {"type": "dashed"},
+                "symbol": "none",
+            },
+            {
+                "name": labels[2],
+                "type": "line",
+                "data": [float(r.ci_high) for r in rows],
+                "lineStyle": {"type": "dashed"},
+                "symbol": "none",
+            },
+        ],
+    }
+
+
+@login_required
+def offer(request: HttpRequest) -> HttpResponse:
+    """The published capacity offer: foreign courses a month the office may sell, per machine kind, with 95 % CI."""
+    user = request_user(request)
+    require_view(user)
+    rows = list(selectors.offers())
+    kinds = [(value, label) for value, label in MachineKind.choices if any(r.kind == value for r in rows)]
+    kind = request.GET.get("kind", "")
+    if kind not in {k for k, _label in kinds}:
+        kind = kinds[0][0] if kinds else ""
+    chosen = [r for r in rows if r.kind == kind]
+    labels = (str(_("foreign courses a month")), str(_("95 % CI from")), str(_("95 % CI to")))
+    return render(
+        request,
+        "scheduling/offer.html",
+        {
+            "tab": "offer",
+            "rows": rows,
+            "kinds": kinds,
+            "kind": kind,
+            "chart": _offer_chart(chosen, labels) if chosen else None,
+        },
+    )
+
+
+# ================================================================ the office's foreign courses
+
+
+@login_required
+def foreign(request: HttpRequest) -> HttpResponse:
+    """Prepaid referrals not yet in planning, with a form to send each to a facility; foreign courses in planning."""
+    user = request_user(request)
+    require_view(user)
+    can_send = user.has_perm("scheduling.add_foreign_course")
+    referrals = list(selectors.prepaid_referrals(user=user)) if can_send else []
+    return render(
+        request,
+        "scheduling/foreign.html",
+        {
+            "tab": "foreign",
+            "referrals": referrals,
+            "form": ForeignPlanForm(user=user),
+            "courses": selectors.foreign_courses(user=user)
+            .exclude(status=CourseStatus.CANCELLED)
+            .order_by("status", "start_date", "code"),
+            "can_send": can_send,
+            "counts": selectors.foreign_courses(user=user).aggregate(
+                waiting=Count("pk", filter=Q(status=CourseStatus.WAITING)),
+                booked=Count("pk", filter=Q(status__in=[CourseStatus.BOOKED, CourseStatus.UNDER_WAY])),
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def referral_plan(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """Send a prepaid referral to planning at a facility (the office)."""
+    from onconet.tourism.models import Referral
+
+    user = request_user(request)
+    require_permission(user, "scheduling.add_foreign_course", action="send referrals to planning")
+    referral = get_visible(user, Referral.objects.select_related("service"), pk=referral_id)
+    form = ForeignPlanForm(request.POST, user=user)
+    if not form.is_valid():
+        messages.error(request, _("Choose a facility with machines."))
+        return redirect("scheduling:foreign")
+    try:
+        course = services.foreign_course_create(user=user, referral=referral, facility=form.cleaned_data["facility"])
+    except DomainError as exc:
+        if _refused(exc):
+            raise
+        messages.error(request, exc.summary())
+    else:
+        messages.success(
+            request,
+            _("R-%(referral)s was sent to planning at %(facility)s as course %(code)s.")
+            % {"referral": referral.pk, "facility": course.facility.code, "code": course.code},
+        )
+    return redirect("scheduling:foreign")
