@@ -136,6 +136,7 @@ def build_scheduling(*, seed: int) -> int:
     past.delete()
     _foreign_from_prepaid(main)
     plan_facility(main, kind="daily", today=today, days=91)
+    _published_offer(Facility.objects.filter(code="FHTC-DIM").first() or main, today)
     return created + Course.objects.filter(origin=Origin.FOREIGN).count()
 
 
@@ -158,3 +159,41 @@ def _foreign_from_prepaid(facility: Facility) -> None:
             latest_start=referral.latest_start,
             value=(quote.total * quote.rate) if quote else referral.service.base_price,
         )
+
+
+def _published_offer(facility: Facility, today: dt.date) -> None:
+    """The office's capacity simulation of the three Dimitrovgrad gantries (under-used, as in the article), run now
+    with domestic rates entered by the office, and its offer published."""
+    from onconet.core.models import Job, JobStatus, User
+    from onconet.scheduling.jobs import simulation_config
+    from onconet.scheduling.services import offer_publish
+    from onconet.scheduling.simulation import simulate
+
+    coordinator = User.objects.filter(username="coordinator").first()
+    if coordinator is None:
+        return
+    rates = {
+        "PROTON-25": {1: 1.0, 2: 1.5, 3: 2.5},
+        "PROTON-HYPO-5": {1: 0.2, 2: 0.3, 3: 0.5},
+        "PROTON-CSI-30": {3: 0.5},
+    }
+    config = simulation_config(
+        facility=facility,
+        kind="proton_gantry",
+        start=today,
+        weeks=26,
+        levels=(0, 8, 16, 24, 32),
+        replications=5,
+        rates=rates,
+    )
+    result = simulate(config)
+    job = Job.objects.create(
+        kind="capacity_simulation",
+        params={"facility": facility.pk, "kind": "proton_gantry", "demand": "open", "config": config.to_dict()},
+        status=JobStatus.SUCCEEDED,
+        progress=100,
+        result=result.to_dict(),
+        created_by=coordinator,
+        finished_at=timezone.now(),
+    )
+    offer_publish(user=coordinator, job=job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -12,7 +13,7 @@ from onconet.core.errors import InvalidInput
 from onconet.core.models import Facility
 from onconet.core.scoping import AnyUser
 from onconet.scheduling import selectors
-from onconet.scheduling.models import DowntimeReason, Machine, Protocol, Urgency
+from onconet.scheduling.models import DowntimeReason, Machine, MachineKind, Protocol, Urgency
 from onconet.scheduling.planner import DEFAULT_DAYS
 
 
@@ -124,3 +125,105 @@ class ForeignPlanForm(ServiceErrorsForm):
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _facility_choices(self, user)
+
+
+SIMULATION_SOLVERS = [("greedy", _("Greedy (fast)")), ("cpsat", _("CP-SAT (slower)"))]
+DEMAND = [
+    ("open", _("Open: any partner, every protocol of the kind")),
+    ("contracts", _("The active contracts, with their monthly quotas")),
+]
+
+
+def parse_levels(text: str) -> tuple[int, ...]:
+    """ "0, 2, 4" → (0, 2, 4); every problem is a ValidationError naming the bad item."""
+    levels = []
+    for item in re.split(r"[\s,;]+", text.strip()):
+        if not item:
+            continue
+        if not item.isdigit():
+            raise forms.ValidationError(_("“%(item)s” is not a whole number of requests a month.") % {"item": item})
+        levels.append(int(item))
+    if not levels:
+        raise forms.ValidationError(_("List at least one level, e.g. 0, 2, 4, 6, 8."))
+    if len(set(levels)) > 12 or max(levels) > 200:
+        raise forms.ValidationError(_("At most 12 levels of at most 200 requests a month."))
+    return tuple(sorted(set(levels)))
+
+
+def parse_rates(text: str) -> dict[str, dict[int, float]] | None:
+    """Lines "PROTOCOL u1 u2 u3" (weekly courses of urgency 1, 2, 3) → rates; empty text → None (from history)."""
+    rates: dict[str, dict[int, float]] = {}
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = [p for p in re.split(r"[\s,;:]+", line.strip()) if p]
+        if not parts:
+            continue
+        values: list[float] = []
+        for p in parts[1:]:
+            try:
+                values.append(float(p))
+            except ValueError:
+                values = []
+                break
+        if len(parts) != 4 or len(values) != 3 or any(v < 0 or v > 1000 for v in values):
+            problems.append(
+                _("line %(n)s: expected “PROTOCOL rate1 rate2 rate3” with weekly rates from 0 to 1000, got “%(line)s”")
+                % {"n": number, "line": line.strip()}
+            )
+            continue
+        if parts[0] in rates:
+            problems.append(_("line %(n)s: protocol %(p)s is listed twice") % {"n": number, "p": parts[0]})
+            continue
+        rates[parts[0]] = dict(zip((1, 2, 3), values, strict=True))
+    if problems:
+        raise forms.ValidationError(problems)
+    return rates or None
+
+
+def format_rates(rates: dict[str, dict[int, float]]) -> str:
+    return "\n".join(
+        f"{code} " + " ".join(f"{rates[code].get(u, 0.0):.2f}" for u in (1, 2, 3)) for code in sorted(rates)
+    )
+
+
+class SimulationForm(ServiceErrorsForm):
+    facility = FacilityChoiceField(label=_("Facility"), queryset=Facility.objects.none())
+    kind = forms.ChoiceField(label=_("Machine kind"), choices=MachineKind.choices)
+    weeks = forms.IntegerField(
+        label=_("Weeks simulated"),
+        min_value=8,
+        max_value=104,
+        initial=26,
+        help_text=_("8 to 104, after a warm-up of 6."),
+    )
+    levels = forms.CharField(
+        label=_("Foreign requests a month to test"),
+        initial="0, 2, 4, 6, 8",
+        help_text=_("Whole numbers separated by commas; 0 (no foreign patients) is always included."),
+    )
+    replications = forms.IntegerField(
+        label=_("Replications"),
+        min_value=2,
+        max_value=30,
+        initial=5,
+        help_text=_("2 to 30; more give narrower intervals."),
+    )
+    solver = forms.ChoiceField(label=_("Scheduler in the loop"), choices=SIMULATION_SOLVERS, initial="greedy")
+    demand = forms.ChoiceField(label=_("Foreign demand"), choices=DEMAND, initial="open")
+    rates = forms.CharField(
+        label=_("Domestic courses a week (urgency 1, 2, 3)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_("One line per protocol: PROTOCOL rate1 rate2 rate3. Empty: estimated from the booked history."),
+    )
+    seed = forms.IntegerField(label=_("Random seed"), min_value=0, max_value=2**31 - 1, initial=0)
+
+    def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _facility_choices(self, user)
+
+    def clean_levels(self) -> tuple[int, ...]:
+        return parse_levels(self.cleaned_data["levels"])
+
+    def clean_rates(self) -> dict[str, dict[int, float]] | None:
+        return parse_rates(self.cleaned_data.get("rates") or "")

@@ -267,8 +267,11 @@ class Plan(models.Model):
 
 
 class CapacityOffer(models.Model):
-    """Foreign courses a month the office may sell on a machine kind, from a simulation."""
+    """Foreign courses a month the office may sell on the machines of one kind at one facility, from a simulation."""
 
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="capacity_offers", verbose_name=_("facility")
+    )
     kind = models.CharField(_("machine kind"), max_length=20, choices=MachineKind.choices)
     month = models.DateField(_("month"))
     courses = models.DecimalField(_("foreign courses a month"), max_digits=6, decimal_places=1)
@@ -279,13 +282,13 @@ class CapacityOffer(models.Model):
     published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["kind", "month"]
+        ordering = ["facility", "kind", "month"]
         verbose_name = _("capacity offer")
         verbose_name_plural = _("capacity offers")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "month"], name="one_offer_per_kind_month"),
+            models.UniqueConstraint(fields=["facility", "kind", "month"], name="one_offer_per_facility_kind_month"),
             models.CheckConstraint(condition=Q(courses__gte=0), name="offer_non_negative"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.month:%Y-%m}: {self.courses}"
+        return f"{self.facility_id} {self.kind} {self.month:%Y-%m}: {self.courses}"

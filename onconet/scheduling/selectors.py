@@ -267,7 +267,14 @@ def plan_jobs(*, user: AnyUser) -> QuerySet[Job]:
 
 
 def offers() -> QuerySet[CapacityOffer]:
-    return CapacityOffer.objects.select_related("published_by").order_by("kind", "month")
+    return CapacityOffer.objects.select_related("facility", "published_by").order_by("facility__code", "kind", "month")
+
+
+def simulation_jobs(*, user: AnyUser) -> QuerySet[Job]:
+    """Capacity simulations: everyone who sees the schedule sees them (they hold no patient data)."""
+    if not user.is_authenticated or not user.has_perm("scheduling.view_schedule"):
+        return Job.objects.none()
+    return Job.objects.filter(kind="capacity_simulation").select_related("created_by").order_by("-pk")
 
 
 # ---------------------------------------------------------------- the office's foreign courses

@@ -41,6 +41,7 @@ from onconet.scheduling.models import (
     PlanStatus,
     Protocol,
 )
+from onconet.scheduling.selectors import simulation_jobs
 
 MAX_MINUTES = 24 * 60
 
@@ -453,33 +454,52 @@ def plan_discard(*, user: User, plan: Plan, note: str = "") -> Plan:
 # ---------------------------------------------------------------- capacity offers
 
 
+MIN_OFFER_DAYS = 14  # a simulated month with fewer measured days is too short to quote
+
+
 def offer_publish(*, user: User, job: Job) -> list[CapacityOffer]:
-    """Publish a finished simulation's per-month offer as the capacity offer of its machine kind."""
+    """Publish a finished simulation's per-month offer as the capacity offer of its facility and machine kind.
+
+    A month the simulation covers only in part (after the warm-up, or at the end) is scaled to the whole month;
+    one with fewer than MIN_OFFER_DAYS simulated days is left out. Months published before are replaced."""
     require_permission(user, "scheduling.run_simulation", action="publish capacity offers")
-    job = get_visible(user, Job.objects.filter(kind="capacity_simulation"), pk=job.pk)
+    job = get_visible(user, simulation_jobs(user=user), pk=job.pk)
     if job.status != "succeeded" or not job.result:
         raise DomainError("Only a finished simulation can be published.")
+    facility = Facility.objects.get(pk=job.params["facility"])
     kind = job.params["kind"]
     months: Iterable[dict[str, Any]] = job.result.get("offer_by_month", [])
     with transaction.atomic():
         offers = []
         for row in months:
-            month = dt.date.fromisoformat(row["month"]).replace(day=1)
+            if row["days"] < MIN_OFFER_DAYS:
+                continue
+            scale = row["month_days"] / row["days"]
+
+            def one(value: float, scale: float = scale) -> Decimal:
+                return Decimal(str(round(max(0.0, value * scale), 1)))
+
             offer, _ = CapacityOffer.objects.update_or_create(
+                facility=facility,
                 kind=kind,
-                month=month,
+                month=dt.date.fromisoformat(f"{row['month']}-01"),
                 defaults={
-                    "courses": Decimal(str(round(row["mean"], 1))),
-                    "ci_low": Decimal(str(round(max(0.0, row["ci_low"]), 1))),
-                    "ci_high": Decimal(str(round(row["ci_high"], 1))),
+                    "courses": one(row["admitted_mean"]),
+                    "ci_low": one(row["admitted_ci_low"]),
+                    "ci_high": one(row["admitted_ci_high"]),
                     "job": job,
                     "published_by": user,
                     "published_at": timezone.now(),
                 },
             )
             offers.append(offer)
+        if not offers:
+            raise DomainError("The simulation covers no month long enough to quote; simulate more weeks.")
         audit_record(
-            actor=user, action=AuditAction.CREATE, obj=job, message=f"capacity offer {kind}: {len(offers)} months"
+            actor=user,
+            action=AuditAction.CREATE,
+            obj=job,
+            message=f"capacity offer {facility.code} {kind}: {len(offers)} months",
         )
     return offers
 

@@ -508,13 +508,15 @@ def t_quantile(df: int) -> float:
     return T_975[df - 1] if df <= len(T_975) else Z_975
 
 
-def mean_ci(values: Sequence[float]) -> Estimate:
-    """Mean and 95 % confidence interval (Student t) of independent replications."""
+def mean_ci(values: Sequence[float], floor: float | None = None) -> Estimate:
+    """Mean and 95 % confidence interval (Student t) of independent replications. For a quantity that cannot be
+    negative (waits, counts, shares) pass `floor=0`: the interval is cut there instead of reaching below it."""
     if len(values) < 2:
         raise ValueError("a confidence interval needs at least two values")
     mean = statistics.fmean(values)
     half = t_quantile(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
-    return Estimate(mean, mean - half, mean + half, len(values))
+    low = mean - half if floor is None else max(floor, mean - half)
+    return Estimate(mean, low, mean + half, len(values))
 
 
 def percentile(values: Sequence[int], p: float) -> int:
@@ -941,17 +943,19 @@ def simulate(config: SimulationConfig, progress: Progress | None = None) -> Simu
         rows.append(
             LevelResult(
                 level=level,
-                p95_wait=mean_ci([x.p95_wait for x in reps]),
+                p95_wait=mean_ci([x.p95_wait for x in reps], floor=0),
                 p95_difference=difference,
                 passes=difference.ci_high <= config.tolerance_days + 1e-9,
-                mean_wait=mean_ci([x.mean_wait for x in reps]),
-                offered_per_month=mean_ci([x.offered_per_month for x in reps]),
-                admitted_per_month=mean_ci([x.admitted_per_month for x in reps]),
-                utilisation=mean_ci([x.utilisation for x in reps]),
-                foreign_utilisation=mean_ci([x.foreign_utilisation for x in reps]),
-                domestic_backlog=mean_ci([x.domestic_backlog for x in reps]),
+                mean_wait=mean_ci([x.mean_wait for x in reps], floor=0),
+                offered_per_month=mean_ci([x.offered_per_month for x in reps], floor=0),
+                admitted_per_month=mean_ci([x.admitted_per_month for x in reps], floor=0),
+                utilisation=mean_ci([x.utilisation for x in reps], floor=0),
+                foreign_utilisation=mean_ci([x.foreign_utilisation for x in reps], floor=0),
+                domestic_backlog=mean_ci([x.domestic_backlog for x in reps], floor=0),
                 by_month=tuple(
-                    MonthOffer(month, days, month_days, mean_ci([x.admitted_by_month.get(month, 0) for x in reps]))
+                    MonthOffer(
+                        month, days, month_days, mean_ci([x.admitted_by_month.get(month, 0) for x in reps], floor=0)
+                    )
                     for month, days, month_days in months
                 ),
                 replications=tuple(reps),

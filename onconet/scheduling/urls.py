@@ -16,6 +16,9 @@ urlpatterns = [
     path("plans/<int:pk>/approve/", views.plan_approve, name="plan_approve"),
     path("plans/<int:pk>/discard/", views.plan_discard, name="plan_discard"),
     path("offer/", views.offer, name="offer"),
+    path("simulation/", views.simulation, name="simulation"),
+    path("simulation/<int:job_id>/", views.simulation_job, name="simulation_job"),
+    path("simulation/<int:job_id>/publish/", views.simulation_publish, name="simulation_publish"),
     path("foreign/", views.foreign, name="foreign"),
     path("referrals/<int:referral_id>/plan/", views.referral_plan, name="referral_plan"),
 ]

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,15 @@ from onconet.core.models import Facility, Job
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import jobs_list
 from onconet.scheduling import jobs, selectors, services
-from onconet.scheduling.forms import CourseForm, CourseImportForm, DowntimeForm, ForeignPlanForm, PlanRunForm
+from onconet.scheduling.forms import (
+    CourseForm,
+    CourseImportForm,
+    DowntimeForm,
+    ForeignPlanForm,
+    PlanRunForm,
+    SimulationForm,
+    format_rates,
+)
 from onconet.scheduling.models import (
     CourseStatus,
     Machine,
@@ -533,11 +542,16 @@ def offer(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_view(user)
     rows = list(selectors.offers())
-    kinds = [(value, label) for value, label in MachineKind.choices if any(r.kind == value for r in rows)]
-    kind = request.GET.get("kind", "")
-    if kind not in {k for k, _label in kinds}:
-        kind = kinds[0][0] if kinds else ""
-    chosen = [r for r in rows if r.kind == kind]
+    labels_by_kind = dict(MachineKind.choices)
+    scopes: list[tuple[str, str]] = []  # ("<facility pk>:<kind>", label), in table order
+    for r in rows:
+        key = f"{r.facility_id}:{r.kind}"
+        if not scopes or scopes[-1][0] != key:
+            scopes.append((key, f"{r.facility.code} · {labels_by_kind.get(r.kind, r.kind)}"))
+    scope = request.GET.get("scope") or f"{request.GET.get('facility', '')}:{request.GET.get('kind', '')}"
+    if scope not in {k for k, _label in scopes}:
+        scope = scopes[0][0] if scopes else ""
+    chosen = [r for r in rows if f"{r.facility_id}:{r.kind}" == scope]
     labels = (str(_("foreign courses a month")), str(_("95 % CI from")), str(_("95 % CI to")))
     return render(
         request,
@@ -545,9 +559,11 @@ def offer(request: HttpRequest) -> HttpResponse:
         {
             "tab": "offer",
             "rows": rows,
-            "kinds": kinds,
-            "kind": kind,
+            "scopes": scopes,
+            "scope": scope,
+            "chosen": chosen[0] if chosen else None,
             "chart": _offer_chart(chosen, labels) if chosen else None,
+            "can_simulate": user.has_perm("scheduling.run_simulation"),
         },
     )
 
@@ -607,3 +623,168 @@ def referral_plan(request: HttpRequest, referral_id: int) -> HttpResponse:
             % {"referral": referral.pk, "facility": course.facility.code, "code": course.code},
         )
     return redirect("scheduling:foreign")
+
+
+# ================================================================ capacity simulation
+
+
+def _p95_chart(levels: list[dict[str, Any]], labels: tuple[str, str, str]) -> dict[str, Any]:
+    """Domestic p95 wait by foreign level: the mean with its 95 % CI as a band (stacked low + width)."""
+    x = [str(row["level"]) for row in levels]
+    low = [row["p95_ci_low"] for row in levels]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [labels[0], labels[1]]},
+        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
+        "xAxis": {"type": "category", "data": x, "name": labels[2], "nameLocation": "middle", "nameGap": 25},
+        "yAxis": {"type": "value", "name": str(_("days"))},
+        "color": [DOMESTIC_COLOUR, DOMESTIC_COLOUR],
+        "series": [
+            {"name": "low", "type": "line", "data": low, "stack": "ci", "symbol": "none", "lineStyle": {"opacity": 0}},
+            {
+                "name": labels[1],
+                "type": "line",
+                "data": [round(row["p95_ci_high"] - row["p95_ci_low"], 3) for row in levels],
+                "stack": "ci",
+                "symbol": "none",
+                "lineStyle": {"opacity": 0},
+                "areaStyle": {"opacity": 0.2},
+            },
+            {"name": labels[0], "type": "line", "data": [row["p95_mean"] for row in levels], "symbolSize": 8},
+        ],
+    }
+
+
+def _admitted_chart(levels: list[dict[str, Any]], labels: tuple[str, str, str]) -> dict[str, Any]:
+    """Foreign requests offered against courses admitted a month, by level, with the admitted CI as error bars."""
+    x = [str(row["level"]) for row in levels]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [labels[0], labels[1]]},
+        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
+        "xAxis": {"type": "category", "data": x, "name": labels[2], "nameLocation": "middle", "nameGap": 25},
+        "yAxis": {"type": "value"},
+        "color": ["#c9ccd1", FOREIGN_COLOUR],
+        "series": [
+            {"name": labels[0], "type": "bar", "data": [row["offered_per_month"]["mean"] for row in levels]},
+            {"name": labels[1], "type": "bar", "data": [row["admitted_per_month"]["mean"] for row in levels]},
+        ],
+    }
+
+
+@login_required
+def simulation(request: HttpRequest) -> HttpResponse:
+    """Run a capacity simulation as a background job; the simulations run so far."""
+    user = request_user(request)
+    require_view(user)
+    can_run = user.has_perm("scheduling.run_simulation")
+    initial: dict[str, Any] = {}
+    estimate: dict[str, Any] | None = None
+    facility = None
+    if request.GET.get("facility"):
+        facility = get_visible(user, Facility.objects.all(), pk=request.GET["facility"])
+    kind = request.GET.get("kind", "")
+    if facility is not None and kind in MachineKind.values:
+        rates, weeks = jobs.history_rates(facility, kind, timezone.localdate())
+        estimate = {"rates": sorted(rates.items()), "weeks": round(weeks, 1), "facility": facility, "kind": kind}
+        initial = {"facility": facility.pk, "kind": kind, "rates": format_rates(rates)}
+    form = SimulationForm(initial=initial, user=user)
+    if request.method == "POST":
+        require_permission(user, "scheduling.run_simulation", action="run capacity simulations")
+        form = SimulationForm(request.POST, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = jobs.start_simulation(
+                    user=user,
+                    facility=data["facility"],
+                    kind=data["kind"],
+                    weeks=data["weeks"],
+                    levels=data["levels"],
+                    replications=data["replications"],
+                    solver=data["solver"],
+                    rates=data["rates"],
+                    demand=data["demand"],
+                    seed=data["seed"],
+                )
+            except InvalidInput as exc:
+                form.add_service_errors(exc)
+            else:
+                return redirect("scheduling:simulation_job", job_id=job.pk)
+    page = Paginator(selectors.simulation_jobs(user=user), 20).get_page(request.GET.get("page"))
+    facilities = {f.pk: f for f in Facility.objects.filter(pk__in={j.params.get("facility") for j in page})}
+    return render(
+        request,
+        "scheduling/simulation.html",
+        {
+            "tab": "simulation",
+            "form": form,
+            "page": page,
+            "facilities": facilities,
+            "can_run": can_run,
+            "estimate": estimate,
+            "choices": selectors.facilities_with_machines(user=user),
+            "kinds": MachineKind.choices,
+            "chosen_facility": facility.pk if facility else None,
+            "chosen_kind": kind,
+        },
+    )
+
+
+@login_required
+def simulation_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A simulation's progress (polled by HTMX; the page reloads when it ends), then its results and Publish."""
+    user = request_user(request)
+    require_view(user)
+    job = get_visible(user, selectors.simulation_jobs(user=user), pk=job_id)
+    if request.headers.get("HX-Request"):
+        response = render(request, "scheduling/_simulation_job.html", {"job": job})
+        if job.is_finished:
+            response["HX-Refresh"] = "true"
+        return response
+    facility = Facility.objects.filter(pk=job.params.get("facility")).first()
+    config = job.params.get("config", {})
+    result = job.result if job.status == "succeeded" and job.result else None
+    context: dict[str, Any] = {
+        "tab": "simulation",
+        "job": job,
+        "facility": facility,
+        "kind_label": dict(MachineKind.choices).get(job.params.get("kind", ""), job.params.get("kind", "")),
+        "config": config,
+        "partners": config.get("partners", []),
+        "domestic": config.get("domestic", []),
+        "result": result,
+        "can_publish": result is not None and user.has_perm("scheduling.run_simulation"),
+    }
+    if result:
+        levels = result["levels"]
+        level_axis = str(_("foreign requests a month"))
+        recommended = next((row for row in levels if row["level"] == result["recommended_level"]), None)
+        context |= {
+            "levels": levels,
+            "recommended": recommended,
+            "p95_chart": _p95_chart(levels, (str(_("domestic p95 wait")), str(_("95 % CI")), level_axis)),
+            "admitted_chart": _admitted_chart(
+                levels, (str(_("foreign requests")), str(_("foreign courses started")), level_axis)
+            ),
+            "months": result["offer_by_month"],
+            "min_days": services.MIN_OFFER_DAYS,
+        }
+    return render(request, "scheduling/simulation_job.html", context)
+
+
+@login_required
+@require_POST
+def simulation_publish(request: HttpRequest, job_id: int) -> HttpResponse:
+    user = request_user(request)
+    require_view(user)
+    job = get_visible(user, selectors.simulation_jobs(user=user), pk=job_id)
+    try:
+        offers = services.offer_publish(user=user, job=job)
+    except DomainError as exc:
+        if _refused(exc):
+            raise
+        messages.error(request, exc.summary())
+        return redirect("scheduling:simulation_job", job_id=job.pk)
+    messages.success(request, _("The capacity offer was published for %(n)s months.") % {"n": len(offers)})
+    return redirect(f"{reverse('scheduling:offer')}?kind={job.params['kind']}&facility={job.params['facility']}")

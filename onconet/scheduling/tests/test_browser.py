@@ -3,6 +3,7 @@ changes, approves them and finds the booking in the machine calendar's week view
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,49 @@ def test_reporter_plans_approves_and_sees_the_calendar(
     page.screenshot(path=str(ARTIFACTS / "scheduling-overview.png"), full_page=True)
     page.click("#scheduling-nav >> text=Courses")
     page.screenshot(path=str(ARTIFACTS / "scheduling-courses.png"), full_page=True)
+
+
+def test_coordinator_simulates_and_publishes_the_capacity_offer(
+    browser_page, live_server, celery_worker_thread, users, sched, prepaid_referral
+):
+    from playwright.sync_api import expect
+
+    from onconet.scheduling.models import CapacityOffer
+
+    for i in range(6):  # six weeks of history: one routine proton course a week in Kaluga
+        Course.objects.create(
+            code=f"H-{i}",
+            facility=sched["klu"],
+            protocol=sched["proton"],
+            ready_date=TODAY - dt.timedelta(days=7 * i + 7),
+        )
+    page, base = browser_page, live_server.url
+    login(page, base, "coordinator")
+    page.goto(f"{base}/scheduling/simulation/")
+
+    # the history's rates are estimated and copied into the form
+    page.select_option("#estimate-facility", str(sched["klu"].pk))
+    page.select_option("#estimate-kind", "proton_gantry")
+    expect(page.locator("#estimate-table")).to_contain_text("PROTON-5")
+    expect(page.locator("#id_rates")).to_have_value("PROTON-5 0.00 0.00 1.00")
+
+    # a wrong level is refused next to its field, and nothing runs
+    page.fill("#id_weeks", "10")
+    page.fill("#id_replications", "2")
+    page.fill("#id_levels", "0, 2, lots")
+    page.click("#run-simulation")
+    expect(page.locator("[data-field=levels]")).to_contain_text("“lots” is not a whole number")
+    page.fill("#id_levels", "0, 2, 4")
+    page.click("#run-simulation")
+
+    # the job page shows its progress, then reloads with the charts and the offer
+    expect(page.locator("#p95-chart canvas")).to_be_visible(timeout=90_000)
+    expect(page.locator("#admitted-chart canvas")).to_be_visible()
+    expect(page.locator("#levels-table tbody tr")).to_have_count(3)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "scheduling-simulation.png"), full_page=True)
+    page.click("#publish-offer")
+    expect(page.locator("#offer-chart canvas")).to_be_visible()
+    expect(page.locator("#offer-table")).to_contain_text("KLU-PC")
+    assert CapacityOffer.objects.filter(facility=sched["klu"], kind="proton_gantry").exists()
+    page.screenshot(path=str(ARTIFACTS / "scheduling-offer.png"), full_page=True)

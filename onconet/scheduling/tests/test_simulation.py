@@ -277,3 +277,11 @@ def test_cpsat_solver_runs_in_the_loop() -> None:
     assert result.solver == "cpsat"
     assert result.level(0).admitted_per_month.mean == 0
     assert result.level(0).p95_wait.mean >= 0
+
+
+def test_mean_ci_floor_cuts_only_the_lower_bound() -> None:
+    wide = mean_ci([0, 0, 3])
+    assert wide.ci_low < 0
+    cut = mean_ci([0, 0, 3], floor=0)
+    assert (cut.mean, cut.ci_low, cut.ci_high) == (wide.mean, 0, wide.ci_high)
+    assert mean_ci([5, 6, 7], floor=0) == mean_ci([5, 6, 7])  # far from the floor: unchanged

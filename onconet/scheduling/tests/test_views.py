@@ -383,15 +383,132 @@ def test_offer_page_shows_published_offers(client, users, sched):
     assert "no-offer" in client.get("/scheduling/offer/").content.decode()
     month = TODAY.replace(day=1)
     CapacityOffer.objects.create(
-        kind="proton_gantry", month=month, courses=Decimal("4.5"), ci_low=Decimal("3.1"), ci_high=Decimal("5.9")
+        facility=sched["klu"],
+        kind="proton_gantry",
+        month=month,
+        courses=Decimal("4.5"),
+        ci_low=Decimal("3.1"),
+        ci_high=Decimal("5.9"),
     )
-    CapacityOffer.objects.create(kind="pet_ct", month=month, courses=Decimal("20"), ci_low=Decimal("18"), ci_high=20)
-    response = client.get("/scheduling/offer/?kind=pet_ct")
+    CapacityOffer.objects.create(
+        facility=sched["klu"], kind="pet_ct", month=month, courses=Decimal("20"), ci_low=Decimal("18"), ci_high=20
+    )
+    response = client.get(f"/scheduling/offer/?facility={sched['klu'].pk}&kind=pet_ct")
     page = response.content.decode()
     assert "3.1 – 5.9" in page
     assert "offer-chart" in page
-    assert response.context["kind"] == "pet_ct"
+    assert response.context["scope"] == f"{sched['klu'].pk}:pet_ct"
     assert response.context["chart"]["series"][0]["data"] == [20.0]
+    default = client.get("/scheduling/offer/?scope=nonsense")
+    assert default.context["scope"] == default.context["scopes"][0][0]  # an unknown choice shows the first
+
+
+# ---------------------------------------------------------------- capacity simulation
+
+RATES = "PROTON-5 0.5 1 2"
+
+
+def _simulation_form(sched, **change):
+    return {
+        "facility": sched["klu"].pk,
+        "kind": "proton_gantry",
+        "weeks": 8,
+        "levels": "0, 2",
+        "replications": 2,
+        "solver": "greedy",
+        "demand": "open",
+        "rates": RATES,
+        "seed": 0,
+        **change,
+    }
+
+
+def test_simulation_page_by_role(client, users, sched):
+    client.force_login(users["coordinator"])
+    page = client.get("/scheduling/simulation/")
+    assert page.status_code == 200
+    assert "simulation-form" in page.content.decode()
+    client.force_login(users["analyst"])
+    page = client.get("/scheduling/simulation/")
+    assert page.status_code == 200
+    assert "simulation-form" not in page.content.decode()
+    assert client.post("/scheduling/simulation/", _simulation_form(sched)).status_code == 403
+    client.force_login(users["reporter"])
+    assert client.post("/scheduling/simulation/", _simulation_form(sched)).status_code == 403
+    client.force_login(users["partner"])
+    assert client.get("/scheduling/simulation/").status_code == 403
+    assert not Job.objects.filter(kind="capacity_simulation").exists()
+
+
+def test_simulation_page_estimates_rates_from_the_history(client, users, sched):
+    for i in range(4):
+        Course.objects.create(
+            code=f"H-{i}",
+            facility=sched["klu"],
+            protocol=sched["proton"],
+            ready_date=TODAY - dt.timedelta(days=7 * i + 7),
+        )
+    client.force_login(users["coordinator"])
+    page = client.get(f"/scheduling/simulation/?facility={sched['klu'].pk}&kind=proton_gantry")
+    assert page.context["estimate"]["weeks"] == 4.0
+    assert page.context["form"].initial["rates"] == "PROTON-5 0.00 0.00 1.00"
+    assert client.get("/scheduling/simulation/?facility=999999&kind=proton_gantry").status_code == 404
+
+
+def test_simulation_form_refuses_bad_input(client, users, sched):
+    client.force_login(users["coordinator"])
+    cases = [
+        ({"levels": "0, two"}, "levels", "“two” is not a whole number"),
+        ({"rates": "PROTON-5 1 x 2"}, "rates", "line 1: expected"),
+        ({"rates": "PROTON-5 1 1 1\nPROTON-5 2 2 2"}, "rates", "listed twice"),
+        ({"rates": "LINAC-3 1 1 1"}, "rates", "Not protocols of proton_gantry"),
+        ({"kind": "pet_ct"}, "kind", "no active machine of kind pet_ct"),
+        ({"weeks": 500}, "weeks", "less than or equal to 104"),
+    ]
+    for change, field, message in cases:
+        response = client.post("/scheduling/simulation/", _simulation_form(sched, **change))
+        assert response.status_code == 200, change
+        errors = response.context["form"].errors
+        assert any(message in e for e in errors.get(field, [])), (change, errors)
+    assert not Job.objects.filter(kind="capacity_simulation").exists()
+
+
+def test_simulation_runs_shows_results_and_publishes(client, users, sched):
+    from onconet.core.jobs import execute_job
+
+    client.force_login(users["coordinator"])
+    response = client.post("/scheduling/simulation/", _simulation_form(sched))
+    job = Job.objects.get(kind="capacity_simulation")
+    assert response.url == f"/scheduling/simulation/{job.pk}/"
+    waiting = client.get(response.url)
+    assert "simulation-job" in waiting.content.decode()
+    assert waiting.context["result"] is None
+    partial = client.get(response.url, HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in partial
+    assert 'hx-trigger="every 1s"' in partial.content.decode()
+    execute_job(job.pk)
+    finished = client.get(response.url, HTTP_HX_REQUEST="true")
+    assert finished["HX-Refresh"] == "true"  # the page reloads once to draw the results
+    page = client.get(response.url)
+    body = page.content.decode()
+    assert "p95-chart" in body
+    assert "admitted-chart" in body
+    assert "publish-offer" in body
+    assert [row["level"] for row in page.context["levels"]] == [0, 2]
+    assert page.context["p95_chart"]["series"][2]["data"] == [row["p95_mean"] for row in page.context["levels"]]
+    client.force_login(users["analyst"])
+    assert "publish-offer" not in client.get(response.url).content.decode()
+    assert client.post(f"/scheduling/simulation/{job.pk}/publish/").status_code == 403
+    client.force_login(users["coordinator"])
+    published = client.post(f"/scheduling/simulation/{job.pk}/publish/")
+    assert published.status_code == 302
+    assert "/scheduling/offer/" in published.url
+    assert CapacityOffer.objects.filter(facility=sched["klu"], kind="proton_gantry", job=job).exists()
+    offer_page = client.get(published.url)
+    assert offer_page.context["scope"] == f"{sched['klu'].pk}:proton_gantry"
+    assert client.get("/scheduling/simulation/999999/").status_code == 404
+    plan_job = Job.objects.create(kind="schedule_plan", params={}, created_by=users["coordinator"])
+    assert client.get(f"/scheduling/simulation/{plan_job.pk}/").status_code == 404
 
 
 # ---------------------------------------------------------------- the office's foreign courses
