@@ -33,6 +33,21 @@ SHOTS = [
     ("office-dashboard.png", "finance", "en", "/office/dashboard/", "#funnel-chart canvas"),
     ("partner-portal-referrals.png", "partner", "en", "/office/", "#queue-table"),
     ("partner-portal.png", "partner", "ru", "/", "#dashboard-title"),
+    ("scheduling-overview.png", "reporter", "en", "/scheduling/", "#utilisation-heatmap canvas"),
+    ("scheduling-calendar.png", "reporter", "en", "/scheduling/calendar/", "#calendar-week"),
+    ("scheduling-offer.png", "coordinator", "en", "/scheduling/offer/", "#offer-chart canvas"),
+    ("scheduling-offer-ru.png", "coordinator", "ru", "/scheduling/offer/", "#offer-chart canvas"),
+]
+# (file name, login, list page, link to open, wait for selector): a record whose id the demo decides
+OPENED = [
+    (
+        "scheduling-simulation.png",
+        "coordinator",
+        "/scheduling/simulation/",
+        "#simulations-table tbody a",
+        "#p95-chart canvas",
+    ),
+    ("scheduling-plan.png", "reporter", "/scheduling/plans/", "#plans-table tbody a", "#diff-table"),
 ]
 
 
@@ -96,6 +111,17 @@ def main(base: str) -> None:
             page.wait_for_selector(selector)
             page.wait_for_timeout(600)  # let charts finish their entry animation
             page.screenshot(path=str(OUT / name))
+            print("wrote", OUT / name)
+            context.close()
+        for name, username, path, link, selector in OPENED:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            login(page, base, username)
+            page.goto(f"{base}{path}")
+            page.click(link)
+            page.wait_for_selector(selector)
+            page.wait_for_timeout(600)
+            page.screenshot(path=str(OUT / name), full_page=True)
             print("wrote", OUT / name)
             context.close()
         passport_shots(browser, base)

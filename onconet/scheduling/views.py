@@ -514,7 +514,7 @@ def _offer_chart(rows: list[Any], labels: tuple[str, str, str]) -> dict[str, Any
         "legend": {"data": list(labels)},
         "grid": {"left": 10, "right": 20, "top": 30, "bottom": 10, "containLabel": True},
         "xAxis": {"type": "category", "data": months},
-        "yAxis": {"type": "value", "name": str(_("courses a month"))},
+        "yAxis": {"type": "value"},
         "color": [FOREIGN_COLOUR, "#3d405b", "#3d405b"],
         "series": [
             {"name": labels[0], "type": "bar", "data": [float(r.courses) for r in rows]},
@@ -562,6 +562,7 @@ def offer(request: HttpRequest) -> HttpResponse:
             "scopes": scopes,
             "scope": scope,
             "chosen": chosen[0] if chosen else None,
+            "chosen_rows": chosen,
             "chart": _offer_chart(chosen, labels) if chosen else None,
             "can_simulate": user.has_perm("scheduling.run_simulation"),
         },

@@ -161,6 +161,7 @@ def test_coordinator_simulates_and_publishes_the_capacity_offer(
     page.screenshot(path=str(ARTIFACTS / "scheduling-simulation.png"), full_page=True)
     page.click("#publish-offer")
     expect(page.locator("#offer-chart canvas")).to_be_visible()
-    expect(page.locator("#offer-table")).to_contain_text("KLU-PC")
+    expect(page.locator("#offer-scope")).to_contain_text("KLU-PC")
+    expect(page.locator("#offer-table tbody tr").first).to_be_visible()
     assert CapacityOffer.objects.filter(facility=sched["klu"], kind="proton_gantry").exists()
     page.screenshot(path=str(ARTIFACTS / "scheduling-offer.png"), full_page=True)

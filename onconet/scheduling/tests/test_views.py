@@ -395,7 +395,8 @@ def test_offer_page_shows_published_offers(client, users, sched):
     )
     response = client.get(f"/scheduling/offer/?facility={sched['klu'].pk}&kind=pet_ct")
     page = response.content.decode()
-    assert "3.1 – 5.9" in page
+    assert "18.0 – 20.0" in page
+    assert "3.1 – 5.9" not in page  # the table shows the chosen facility and kind
     assert "offer-chart" in page
     assert response.context["scope"] == f"{sched['klu'].pk}:pet_ct"
     assert response.context["chart"]["series"][0]["data"] == [20.0]
