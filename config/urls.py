@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("onconet.passports.urls")),
     path("", include("onconet.analytics.urls")),
     path("scheduling/", include("onconet.scheduling.urls")),
+    path("partnerships/", include("onconet.partnerships.urls")),
 ]

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "onconet.passports",
     "onconet.analytics",
     "onconet.scheduling",
+    "onconet.partnerships",
 ]
 
 MIDDLEWARE = [

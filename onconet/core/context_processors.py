@@ -31,6 +31,8 @@ NAVIGATION = [
     NavItem(_("Referrals"), "tourism:queue", "person-vcard", "tourism.view_referral"),
     NavItem(_("Partners"), "tourism:partners", "globe2", "tourism.view_partner"),
     NavItem(_("Scheduling"), "scheduling:overview", "calendar3", "scheduling.view_schedule"),
+    NavItem(_("Partnerships"), "partnerships:home", "people", "partnerships.view_accreditation"),
+    NavItem(_("Certified centres"), "partnerships:certified", "patch-check", roles=frozenset({Role.PARTNER_AGENT})),
     NavItem(_("Jobs"), "core:jobs", "hourglass-split", "core.view_job"),
     NavItem(_("Audit log"), "core:audit", "journal-text", "core.view_auditentry"),
 ]
@@ -44,6 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for item in NAVIGATION:
         if item.permission and not user.has_perm(item.permission):
+            continue
+        if item.roles is not None and user.role not in item.roles:
             continue
         url = reverse(item.url_name)
         active = path == url if url == "/" else path.startswith(url)

@@ -43,6 +43,18 @@ _SCHEDULE_DEPARTMENT = {
 }
 _SCHEDULE_OFFICE = {"scheduling.view_schedule", "scheduling.add_foreign_course", "scheduling.run_simulation"}
 _SCHEDULE_ALL = _SCHEDULE_DEPARTMENT | _SCHEDULE_OFFICE
+_PARTNERSHIPS_VIEW = {
+    "partnerships.view_delegation",
+    "partnerships.view_agreement",
+    "partnerships.view_accreditation",
+    "partnerships.view_countryindicator",
+}
+_PARTNERSHIPS_MANAGE = {
+    *_PARTNERSHIPS_VIEW,
+    "partnerships.manage_partnerships",
+    "partnerships.manage_accreditations",
+    "partnerships.add_countryindicator",
+}
 _EDIT_PASSPORTS = {"passports.change_passport", "passports.add_passport", "passports.submit_passport"}
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
@@ -83,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.add_service",
         "tourism.change_service",
         *_SCHEDULE_ALL,
+        *_PARTNERSHIPS_MANAGE,
     },
     Role.NATIONAL_ANALYST: {
         *_VIEW_REFERENCE,
@@ -93,6 +106,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.run_network_census",
         "tourism.view_partner",
         *_SCHEDULE_VIEW,
+        *_PARTNERSHIPS_VIEW,
     },
     Role.REGIONAL_REPORTER: {
         *_VIEW_REFERENCE,
@@ -102,6 +116,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.add_facility",
         "core.change_facility",
         "core.view_job",
+        "partnerships.view_accreditation",
+        "partnerships.manage_accreditations",
     },
     Role.COORDINATOR: {
         *_VIEW_REFERENCE,
@@ -121,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "tourism.add_patientdocument",
         "tourism.add_contract",
         *_SCHEDULE_OFFICE,
+        *_PARTNERSHIPS_MANAGE,
     },
     Role.MEDICAL_REVIEWER: {*_VIEW_REFERENCE, "core.view_job", "tourism.view_partner", *_OFFICE_READ},
     Role.FINANCE_OFFICER: {

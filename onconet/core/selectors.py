@@ -96,6 +96,8 @@ class Dashboard:
     recent_jobs: list[Job] = field(default_factory=list)
     recent_audit: list[AuditEntry] = field(default_factory=list)
     partners: list[Any] = field(default_factory=list)
+    overdue_actions: list[Any] = field(default_factory=list)  # the user's own, from partnerships
+    expiring_accreditations: list[Any] = field(default_factory=list)
 
 
 def dashboard_for(*, user: User) -> Dashboard:
@@ -122,6 +124,10 @@ def dashboard_for(*, user: User) -> Dashboard:
         board.partners = list(partners[:10])
         board.tiles = [("partners", partners.count())]
     board.recent_jobs = list(jobs_list(user=user)[:5])
+    from onconet.partnerships.selectors import expiring_accreditations, overdue_actions
+
+    board.overdue_actions = list(overdue_actions(user=user))
+    board.expiring_accreditations = list(expiring_accreditations(user=user)[:5])
     if user.has_perm("core.view_auditentry"):
         board.recent_audit = list(AuditEntry.objects.all()[:8])
     return board

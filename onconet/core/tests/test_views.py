@@ -61,14 +61,18 @@ def test_logout_is_a_post_and_audited(client, users):
                 "Referrals",
                 "Partners",
                 "Scheduling",
+                "Partnerships",
                 "Jobs",
                 "Audit log",
             ],
         ),
-        ("analyst", ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Scheduling", "Jobs"]),
-        ("reporter", ["Regions", "Facilities", "Passports", "Scheduling", "Jobs"]),
-        ("coordinator", ["Regions", "Facilities", "Referrals", "Partners", "Scheduling", "Jobs"]),
-        ("partner", ["Referrals", "Partners", "Jobs"]),
+        (
+            "analyst",
+            ["Regions", "Facilities", "Passports", "Analytics", "Partners", "Scheduling", "Partnerships", "Jobs"],
+        ),
+        ("reporter", ["Regions", "Facilities", "Passports", "Scheduling", "Partnerships", "Jobs"]),
+        ("coordinator", ["Regions", "Facilities", "Referrals", "Partners", "Scheduling", "Partnerships", "Jobs"]),
+        ("partner", ["Referrals", "Partners", "Certified centres", "Jobs"]),
     ],
 )
 def test_navigation_by_role(client, users, username, expected):

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from onconet.analytics.services import analytics_reference_load
 from onconet.core import demo
+from onconet.partnerships.demo import build_partnerships
 from onconet.passports.demo import build_passports
 from onconet.scheduling.demo import build_scheduling
 from onconet.tourism.demo import build_office, build_partners
@@ -34,11 +35,12 @@ class Command(BaseCommand):
             passports = build_passports(scale=scale, seed=seed)
             referrals = build_office(seed=seed, partners=dict(partners))
             courses = build_scheduling(seed=seed)
+            delegations = build_partnerships(seed=seed)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo network loaded (scale {scale}, seed {seed}): {facilities} facilities, "
                 f"{len(partners)} partner countries, {len(logins)} users, {passports} passports, "
-                f"{referrals} foreign referrals, {courses} courses to schedule."
+                f"{referrals} foreign referrals, {courses} courses to schedule, {delegations} delegations."
             )
         )
         if passwords:

@@ -1,0 +1,655 @@
+"""Writes of partnerships. Every function checks the actor's permission and the input, and either writes all of
+it (with an audit entry) or raises InvalidInput / DomainError having written nothing."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import available_timezones
+
+from django.db import transaction
+
+from onconet.core.audit import AuditAction, audit_record
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput
+from onconet.core.models import Country, Facility, User
+from onconet.core.reference_data import is_currency_code
+from onconet.core.scoping import get_visible, require_permission
+from onconet.partnerships.models import (
+    Accreditation,
+    ActionStatus,
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    City,
+    Cost,
+    CostCategory,
+    CountryIndicator,
+    Delegation,
+    DelegationStatus,
+    Direction,
+    FollowUp,
+    Insight,
+    Milestone,
+    Organisation,
+    OrganisationKind,
+    Participant,
+    ParticipantRole,
+    Proposal,
+    ProposalStatus,
+    Standard,
+    Topic,
+    VisaStatus,
+    Visit,
+)
+
+MANAGE = "partnerships.manage_partnerships"
+
+
+def require_manage(user: User, action: str) -> None:
+    require_permission(user, MANAGE, action=action)
+
+
+def _raise(problems: list[FieldProblem], detail: str) -> None:
+    if problems:
+        raise InvalidInput(detail, errors=problems)
+
+
+def _choice(value: str, choices: Any, field: str, problems: list[FieldProblem]) -> None:
+    if value not in choices.values:
+        allowed = ", ".join(choices.values)
+        problems.append(FieldProblem(f'"{value}" is not one of {allowed}', field, value))
+
+
+def _country(code: str, field: str, problems: list[FieldProblem]) -> Country | None:
+    country = Country.objects.filter(code=(code or "").strip().upper()).first()
+    if country is None:
+        problems.append(FieldProblem(f'"{code}" is not an ISO 3166-1 alpha-2 country code', field, code))
+    return country
+
+
+def _decimal(value: Any, field: str, problems: list[FieldProblem]) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        problems.append(FieldProblem(f'"{value}" is not a number', field, str(value)))
+        return None
+    if not number.is_finite():
+        problems.append(FieldProblem(f'"{value}" is not a finite number', field, str(value)))
+        return None
+    return number
+
+
+def _currency(code: str, field: str, problems: list[FieldProblem]) -> str:
+    code = (code or "").strip().upper()
+    if not is_currency_code(code):
+        problems.append(FieldProblem(f'"{code}" is not an ISO 4217 currency code', field, code))
+    return code
+
+
+# ---------------------------------------------------------------- places and organisations
+
+
+def city_get_or_create(
+    *, user: User, name: str, country: str, latitude: Any, longitude: Any, timezone: str = "UTC"
+) -> City:
+    """A city with WGS 84 coordinates (latitude −90…90, longitude −180…180) and its IANA time zone."""
+    require_manage(user, "record cities")
+    problems: list[FieldProblem] = []
+    if timezone not in available_timezones():
+        problems.append(FieldProblem(f'"{timezone}" is not an IANA time zone such as Europe/Paris', "timezone"))
+    name = (name or "").strip()
+    if not name:
+        problems.append(FieldProblem("a city needs a name", "name"))
+    where = _country(country, "country", problems)
+    lat = _decimal(latitude, "latitude", problems)
+    lon = _decimal(longitude, "longitude", problems)
+    if lat is not None and not -90 <= lat <= 90:
+        problems.append(
+            FieldProblem(f"latitude {lat} is out of range: it must be between -90 and 90", "latitude", str(lat))
+        )
+    if lon is not None and not -180 <= lon <= 180:
+        problems.append(
+            FieldProblem(f"longitude {lon} is out of range: it must be between -180 and 180", "longitude", str(lon))
+        )
+    _raise(problems, "The city cannot be recorded.")
+    assert where is not None
+    assert lat is not None
+    assert lon is not None
+    city, created = City.objects.get_or_create(
+        country=where,
+        name=name,
+        defaults={"latitude": round(lat, 6), "longitude": round(lon, 6), "timezone": timezone},
+    )
+    if not created and (city.latitude, city.longitude) != (round(lat, 6), round(lon, 6)):
+        city.latitude, city.longitude = round(lat, 6), round(lon, 6)
+        city.save(update_fields=["latitude", "longitude"])
+    if created:
+        audit_record(actor=user, action=AuditAction.CREATE, obj=city)
+    return city
+
+
+def organisation_get_or_create(
+    *, user: User, name: str, kind: str, country: str, city: str = "", facility: Facility | None = None
+) -> Organisation:
+    require_manage(user, "record organisations")
+    problems: list[FieldProblem] = []
+    name = (name or "").strip()
+    if not name:
+        problems.append(FieldProblem("an organisation needs a name", "name"))
+    _choice(kind, OrganisationKind, "kind", problems)
+    where = _country(country, "country", problems)
+    _raise(problems, "The organisation cannot be recorded.")
+    organisation, created = Organisation.objects.get_or_create(
+        country=where, name=name, defaults={"kind": kind, "city": city, "facility": facility}
+    )
+    if created:
+        audit_record(actor=user, action=AuditAction.CREATE, obj=organisation)
+    return organisation
+
+
+# ---------------------------------------------------------------- delegations
+
+TRANSITIONS: dict[str, set[str]] = {
+    DelegationStatus.PLANNED: {DelegationStatus.CONFIRMED, DelegationStatus.CANCELLED},
+    DelegationStatus.CONFIRMED: {DelegationStatus.UNDER_WAY, DelegationStatus.CANCELLED, DelegationStatus.PLANNED},
+    DelegationStatus.UNDER_WAY: {DelegationStatus.COMPLETED},
+    DelegationStatus.COMPLETED: set(),
+    DelegationStatus.CANCELLED: {DelegationStatus.PLANNED},
+}
+
+
+def delegation_create(
+    *,
+    user: User,
+    title: str,
+    direction: str,
+    purpose: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    origin: City,
+    destination: City,
+    organisers: Iterable[Organisation] = (),
+    budget: Any = None,
+    budget_currency: str = "",
+    notes: str = "",
+) -> Delegation:
+    """A delegation or study tour in the *planned* state."""
+    require_manage(user, "organise delegations")
+    problems: list[FieldProblem] = []
+    if not (title or "").strip():
+        problems.append(FieldProblem("a delegation needs a title", "title"))
+    if not (purpose or "").strip():
+        problems.append(FieldProblem("say what the delegation is for", "purpose"))
+    _choice(direction, Direction, "direction", problems)
+    if end_date < start_date:
+        problems.append(
+            FieldProblem(f"the last day {end_date} is before the first day {start_date}", "end_date", str(end_date))
+        )
+    if origin.pk == destination.pk:
+        problems.append(FieldProblem("the origin and the destination are the same city", "destination"))
+    amount = None
+    currency = ""
+    if budget not in (None, ""):
+        amount = _decimal(budget, "budget", problems)
+        if amount is not None and amount < 0:
+            problems.append(FieldProblem("the budget cannot be negative", "budget", str(amount)))
+        currency = _currency(budget_currency, "budget_currency", problems)
+    _raise(problems, "The delegation cannot be recorded.")
+    with transaction.atomic():
+        delegation = Delegation.objects.create(
+            title=title.strip(),
+            direction=direction,
+            purpose=purpose.strip(),
+            start_date=start_date,
+            end_date=end_date,
+            origin=origin,
+            destination=destination,
+            budget=amount,
+            budget_currency=currency,
+            notes=notes,
+            created_by=user,
+        )
+        delegation.organisers.set(list(organisers))
+        audit_record(actor=user, action=AuditAction.CREATE, obj=delegation)
+    return delegation
+
+
+def delegation_transition(*, user: User, delegation: Delegation, status: str) -> Delegation:
+    """Move a delegation along planned → confirmed → under way → completed (or cancelled)."""
+    require_manage(user, "change delegations")
+    allowed = TRANSITIONS.get(delegation.status, set())
+    if status not in allowed:
+        raise DomainError(
+            f"A {delegation.get_status_display()} delegation cannot become {status}; "
+            f"it can become {', '.join(sorted(allowed)) or 'nothing else'}."
+        )
+    before = delegation.status
+    delegation.status = status
+    delegation.save(update_fields=["status"])
+    audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=delegation, changes={"status": [before, status]})
+    return delegation
+
+
+def participant_add(
+    *,
+    user: User,
+    delegation: Delegation,
+    full_name: str,
+    role: str,
+    organisation: str,
+    country: str,
+    email: str = "",
+    phone: str = "",
+    visa_status: str = VisaStatus.NOT_NEEDED,
+) -> Participant:
+    """A participant; the same person of the same organisation cannot be added twice."""
+    require_manage(user, "add participants")
+    problems: list[FieldProblem] = []
+    full_name, organisation = (full_name or "").strip(), (organisation or "").strip()
+    if not full_name:
+        problems.append(FieldProblem("a participant needs a name", "full_name"))
+    if not organisation:
+        problems.append(FieldProblem("say which organisation the participant is from", "organisation"))
+    _choice(role, ParticipantRole, "role", problems)
+    _choice(visa_status, VisaStatus, "visa_status", problems)
+    where = _country(country, "country", problems)
+    if (
+        full_name
+        and Participant.objects.filter(
+            delegation=delegation, full_name__iexact=full_name, organisation__iexact=organisation
+        ).exists()
+    ):
+        problems.append(
+            FieldProblem(f"{full_name} of {organisation} is already a participant of this delegation", "full_name")
+        )
+    _raise(problems, "The participant cannot be added.")
+    assert where is not None
+    participant = Participant.objects.create(
+        delegation=delegation,
+        full_name=full_name,
+        role=role,
+        organisation=organisation,
+        country=where,
+        email=email.strip(),
+        phone=phone.strip(),
+        visa_status=visa_status,
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=participant)
+    return participant
+
+
+def participant_set_visa(*, user: User, participant: Participant, visa_status: str) -> Participant:
+    require_manage(user, "change participants")
+    problems: list[FieldProblem] = []
+    _choice(visa_status, VisaStatus, "visa_status", problems)
+    _raise(problems, "The visa status cannot be changed.")
+    before = participant.visa_status
+    participant.visa_status = visa_status
+    participant.save(update_fields=["visa_status"])
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=participant, changes={"visa_status": [before, visa_status]})
+    return participant
+
+
+def participant_remove(*, user: User, participant: Participant) -> None:
+    require_manage(user, "remove participants")
+    audit_record(actor=user, action=AuditAction.DELETE, obj=participant)
+    participant.delete()
+
+
+def visit_add(
+    *,
+    user: User,
+    delegation: Delegation,
+    date: dt.date,
+    institution: str,
+    topic: str,
+    start_time: dt.time | None = None,
+    end_time: dt.time | None = None,
+    address: str = "",
+    host: str = "",
+    description: str = "",
+) -> Visit:
+    """A visit on one of the delegation's days."""
+    require_manage(user, "plan itineraries")
+    problems: list[FieldProblem] = []
+    if not delegation.start_date <= date <= delegation.end_date:
+        problems.append(
+            FieldProblem(
+                f"{date} is outside the delegation's dates ({delegation.start_date} to {delegation.end_date})",
+                "date",
+                str(date),
+            )
+        )
+    if not (institution or "").strip():
+        problems.append(FieldProblem("name the institution visited", "institution"))
+    _choice(topic, Topic, "topic", problems)
+    if start_time and end_time and end_time <= start_time:
+        problems.append(FieldProblem(f"the visit ends at {end_time}, not after it starts at {start_time}", "end_time"))
+    _raise(problems, "The visit cannot be added.")
+    visit = Visit.objects.create(
+        delegation=delegation,
+        date=date,
+        start_time=start_time,
+        end_time=end_time,
+        institution=institution.strip(),
+        address=address.strip(),
+        host=host.strip(),
+        topic=topic,
+        description=description.strip(),
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=visit)
+    return visit
+
+
+def cost_add(*, user: User, delegation: Delegation, category: str, amount: Any, currency: str, note: str = "") -> Cost:
+    require_manage(user, "record costs")
+    problems: list[FieldProblem] = []
+    _choice(category, CostCategory, "category", problems)
+    value = _decimal(amount, "amount", problems)
+    if value is not None and value < 0:
+        problems.append(FieldProblem("a cost cannot be negative", "amount", str(value)))
+    code = _currency(currency, "currency", problems)
+    _raise(problems, "The cost cannot be recorded.")
+    assert value is not None
+    cost = Cost.objects.create(delegation=delegation, category=category, amount=value, currency=code, note=note.strip())
+    audit_record(actor=user, action=AuditAction.CREATE, obj=cost)
+    return cost
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+def insight_add(*, user: User, delegation: Delegation, topic: str, text: str, visit: Visit | None = None) -> Insight:
+    require_manage(user, "record insights")
+    problems: list[FieldProblem] = []
+    _choice(topic, Topic, "topic", problems)
+    if not (text or "").strip():
+        problems.append(FieldProblem("write down the insight", "text"))
+    if visit is not None and visit.delegation_id != delegation.pk:
+        problems.append(FieldProblem("that visit belongs to another delegation", "visit"))
+    _raise(problems, "The insight cannot be recorded.")
+    insight = Insight.objects.create(
+        delegation=delegation, visit=visit, topic=topic, text=text.strip(), recorded_by=user
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=insight)
+    return insight
+
+
+def proposal_add(
+    *, user: User, delegation: Delegation, title: str, description: str = "", partner: Organisation | None = None
+) -> Proposal:
+    require_manage(user, "record partnership proposals")
+    if not (title or "").strip():
+        raise InvalidInput(
+            "The proposal cannot be recorded.", errors=[FieldProblem("a proposal needs a title", "title")]
+        )
+    proposal = Proposal.objects.create(
+        delegation=delegation, title=title.strip(), description=description.strip(), partner=partner
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=proposal)
+    return proposal
+
+
+def proposal_set_status(*, user: User, proposal: Proposal, status: str, agreement: Agreement | None = None) -> Proposal:
+    require_manage(user, "change partnership proposals")
+    problems: list[FieldProblem] = []
+    _choice(status, ProposalStatus, "status", problems)
+    _raise(problems, "The proposal cannot be changed.")
+    before = proposal.status
+    proposal.status = status
+    if agreement is not None:
+        proposal.agreement = agreement
+    proposal.save(update_fields=["status", "agreement"])
+    audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=proposal, changes={"status": [before, status]})
+    return proposal
+
+
+def follow_up_add(
+    *,
+    user: User,
+    delegation: Delegation,
+    title: str,
+    owner: User,
+    due_date: dt.date,
+    proposal: Proposal | None = None,
+    note: str = "",
+) -> FollowUp:
+    """A follow-up action with an owner and a due date."""
+    require_manage(user, "assign follow-up actions")
+    problems: list[FieldProblem] = []
+    if not (title or "").strip():
+        problems.append(FieldProblem("say what is to be done", "title"))
+    if not owner.is_active:
+        problems.append(FieldProblem(f"{owner.username} is not an active user", "owner"))
+    if proposal is not None and proposal.delegation_id != delegation.pk:
+        problems.append(FieldProblem("that proposal belongs to another delegation", "proposal"))
+    _raise(problems, "The follow-up action cannot be recorded.")
+    action = FollowUp.objects.create(
+        delegation=delegation, proposal=proposal, title=title.strip(), owner=owner, due_date=due_date, note=note
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=action)
+    return action
+
+
+def follow_up_close(*, user: User, action: FollowUp, status: str, on: dt.date | None = None) -> FollowUp:
+    """Mark an open action done or cancelled: its owner or an organiser may."""
+    if action.owner_id != user.pk:
+        require_manage(user, "close other people's follow-up actions")
+    if action.status != ActionStatus.OPEN:
+        raise DomainError(f"This action is already {action.get_status_display()}.")
+    if status not in (ActionStatus.DONE, ActionStatus.CANCELLED):
+        raise InvalidInput(
+            "The action cannot be closed.", errors=[FieldProblem('status must be "done" or "cancelled"', "status")]
+        )
+    from django.utils import timezone
+
+    action.status = status
+    action.done_on = on or timezone.localdate()
+    action.save(update_fields=["status", "done_on"])
+    audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=action, changes={"status": ["open", status]})
+    return action
+
+
+# ---------------------------------------------------------------- agreements
+
+
+def agreement_create(
+    *,
+    user: User,
+    title: str,
+    kind: str,
+    parties: Iterable[Organisation],
+    status: str = AgreementStatus.DRAFT,
+    signed_on: dt.date | None = None,
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    summary: str = "",
+    delegation: Delegation | None = None,
+) -> Agreement:
+    require_manage(user, "record agreements")
+    problems: list[FieldProblem] = []
+    parties = list(parties)
+    if not (title or "").strip():
+        problems.append(FieldProblem("an agreement needs a title", "title"))
+    _choice(kind, AgreementKind, "kind", problems)
+    _choice(status, AgreementStatus, "status", problems)
+    if len(parties) < 2:
+        problems.append(FieldProblem("an agreement has at least two parties", "parties"))
+    if valid_from and valid_until and valid_until < valid_from:
+        problems.append(FieldProblem(f"it ends on {valid_until}, before it starts on {valid_from}", "valid_until"))
+    _raise(problems, "The agreement cannot be recorded.")
+    with transaction.atomic():
+        agreement = Agreement.objects.create(
+            title=title.strip(),
+            kind=kind,
+            status=status,
+            signed_on=signed_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            summary=summary,
+            delegation=delegation,
+            created_by=user,
+        )
+        agreement.parties.set(parties)
+        audit_record(actor=user, action=AuditAction.CREATE, obj=agreement)
+    return agreement
+
+
+def agreement_link_contract(*, user: User, agreement: Agreement, contract: Any) -> Agreement:
+    """Record that an agreement led to a contract of the international office."""
+    require_manage(user, "link agreements to contracts")
+    agreement.contracts.add(contract)
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=agreement, message=f"led to contract {contract.number}")
+    return agreement
+
+
+def milestone_add(
+    *, user: User, agreement: Agreement, title: str, planned_date: dt.date, responsible: str
+) -> Milestone:
+    require_manage(user, "plan milestones")
+    problems: list[FieldProblem] = []
+    if not (title or "").strip():
+        problems.append(FieldProblem("a milestone needs a title", "title"))
+    if not (responsible or "").strip():
+        problems.append(FieldProblem("name who is responsible", "responsible"))
+    _raise(problems, "The milestone cannot be added.")
+    milestone = Milestone.objects.create(
+        agreement=agreement, title=title.strip(), planned_date=planned_date, responsible=responsible.strip()
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=milestone)
+    return milestone
+
+
+def milestone_reach(*, user: User, milestone: Milestone, actual_date: dt.date) -> Milestone:
+    require_manage(user, "record milestones")
+    milestone.actual_date = actual_date
+    milestone.save(update_fields=["actual_date"])
+    audit_record(
+        actor=user, action=AuditAction.UPDATE, obj=milestone, changes={"actual_date": [None, str(actual_date)]}
+    )
+    return milestone
+
+
+# ---------------------------------------------------------------- accreditations
+
+
+def accreditation_add(
+    *,
+    user: User,
+    facility: Facility,
+    standard: str,
+    issuing_body: str,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    scope: str,
+    certificate_number: str = "",
+) -> Accreditation:
+    """An accreditation or certificate of a facility the user may see."""
+    require_permission(user, "partnerships.manage_accreditations", action="record accreditations")
+    facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
+    problems: list[FieldProblem] = []
+    _choice(standard, Standard, "standard", problems)
+    if not (issuing_body or "").strip():
+        problems.append(FieldProblem("name the issuing body", "issuing_body"))
+    if not (scope or "").strip():
+        problems.append(FieldProblem("describe the scope", "scope"))
+    if valid_until < valid_from:
+        problems.append(
+            FieldProblem(f"it ends on {valid_until}, before it starts on {valid_from}", "valid_until", str(valid_until))
+        )
+    _raise(problems, "The accreditation cannot be recorded.")
+    accreditation = Accreditation.objects.create(
+        facility=facility,
+        standard=standard,
+        issuing_body=issuing_body.strip(),
+        certificate_number=certificate_number.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        scope=scope.strip(),
+        created_by=user,
+    )
+    audit_record(actor=user, action=AuditAction.CREATE, obj=accreditation)
+    return accreditation
+
+
+# ---------------------------------------------------------------- country indicators
+
+CSV_COLUMNS = ("country", "indicator", "year", "value", "unit", "source", "source_url")
+REQUIRED_COLUMNS = ("country", "indicator", "year", "value", "source")
+
+
+def country_indicators_import(*, user: User, data: bytes) -> int:
+    """Country indicators from a CSV with a source on every row: all rows or none; every problem with its line."""
+    require_permission(user, "partnerships.add_countryindicator", action="import country indicators")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text.", errors=[FieldProblem("not UTF-8", "file")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"The CSV lacks the columns {', '.join(missing)}.",
+            errors=[FieldProblem(f"missing column {c}", c, location={"line": 1}) for c in missing],
+        )
+    countries = {c.code: c for c in Country.objects.all()}
+    problems: list[FieldProblem] = []
+    rows: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for number, raw in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        where = {"line": number}
+        line_problems: list[FieldProblem] = []
+        code = row.get("country", "").upper()
+        if code not in countries:
+            line_problems.append(
+                FieldProblem(f'unknown country code "{row.get("country", "")}"', "country", location=where)
+            )
+        indicator = row.get("indicator", "")
+        if not indicator or not indicator.replace("_", "").replace("-", "").isalnum():
+            line_problems.append(FieldProblem(f'"{indicator}" is not an indicator code', "indicator", location=where))
+        year_text = row.get("year", "")
+        year = int(year_text) if year_text.isdigit() and 1900 <= int(year_text) <= 2100 else None
+        if year is None:
+            line_problems.append(FieldProblem(f'"{year_text}" is not a year', "year", location=where))
+        value: Decimal | None = None
+        try:
+            value = Decimal(row.get("value", "").replace(",", "."))
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            line_problems.append(FieldProblem(f'"{row.get("value", "")}" is not a number', "value", location=where))
+        if not row.get("source"):
+            line_problems.append(FieldProblem("every value needs its source", "source", location=where))
+        key = (code, indicator, year or 0)
+        if not line_problems and key in rows:
+            line_problems.append(
+                FieldProblem(
+                    f"{code} {indicator} {year} is given twice (line {rows[key]['line']})", "year", location=where
+                )
+            )
+        problems += line_problems
+        if not line_problems:
+            rows[key] = {**row, "line": number, "year": year, "value": value, "country": countries[code]}
+    if not rows and not problems:
+        problems.append(FieldProblem("the file has no rows", "file"))
+    _raise(problems, "Nothing was imported: the CSV has problems.")
+    with transaction.atomic():
+        for (_code, indicator, year), row in rows.items():
+            CountryIndicator.objects.update_or_create(
+                country=row["country"],
+                indicator=indicator,
+                year=year,
+                defaults={
+                    "value": row["value"],
+                    "unit": row.get("unit", ""),
+                    "source": row["source"],
+                    "source_url": row.get("source_url", ""),
+                },
+            )
+        audit_record(actor=user, action=AuditAction.CREATE, obj=None, message=f"country indicators: {len(rows)} rows")
+    return len(rows)
