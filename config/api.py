@@ -16,6 +16,7 @@ from onconet.analytics.api import router as analytics_router
 from onconet.core.api import router as core_router
 from onconet.core.api_auth import SessionAuth, TokenAuth
 from onconet.core.errors import DomainError
+from onconet.partnerships.api import router as partnerships_router
 from onconet.passports.api import router as passports_router
 from onconet.scheduling.api import router as scheduling_router
 from onconet.tourism.api import router as tourism_router
@@ -78,3 +79,4 @@ api.add_router("/", tourism_router)
 api.add_router("/", passports_router)
 api.add_router("/", analytics_router)
 api.add_router("/scheduling", scheduling_router)
+api.add_router("/partnerships", partnerships_router)

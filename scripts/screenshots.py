@@ -37,6 +37,12 @@ SHOTS = [
     ("scheduling-calendar.png", "reporter", "en", "/scheduling/calendar/", "#calendar-week"),
     ("scheduling-offer.png", "coordinator", "en", "/scheduling/offer/", "#offer-chart canvas"),
     ("scheduling-offer-ru.png", "coordinator", "ru", "/scheduling/offer/", "#offer-chart canvas"),
+    ("partnerships-overview.png", "coordinator", "en", "/partnerships/", "#delegations-chart canvas"),
+    ("partnerships-tour.png", "coordinator", "en", "/partnerships/delegations/1/", "#programme"),
+    ("partnerships-outcomes.png", "coordinator", "en", "/partnerships/delegations/1/?tab=outcomes", "#outcomes"),
+    ("partnerships-agreement.png", "admin", "en", "/partnerships/agreements/2/", "#milestones-table"),
+    ("partnerships-accreditations-ru.png", "admin", "ru", "/partnerships/accreditations/", "#accreditations-table"),
+    ("partnerships-certified.png", "partner", "en", "/partnerships/certified/", "#certified-list"),
 ]
 # (file name, login, list page, link to open, wait for selector): a record whose id the demo decides
 OPENED = [

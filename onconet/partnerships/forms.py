@@ -40,8 +40,8 @@ class DelegationForm(ServiceErrorsForm):
     purpose = forms.CharField(label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 3}))
     start_date = forms.DateField(label=_("First day"), widget=DATE)
     end_date = forms.DateField(label=_("Last day"), widget=DATE)
-    origin = CityChoiceField(label=_("From"), queryset=City.objects.select_related("country"))
-    destination = CityChoiceField(label=_("To"), queryset=City.objects.select_related("country"))
+    origin = CityChoiceField(label=_("From (city)"), queryset=City.objects.select_related("country"))
+    destination = CityChoiceField(label=_("To (city)"), queryset=City.objects.select_related("country"))
     organisers = forms.ModelMultipleChoiceField(
         label=_("Organised by"), queryset=Organisation.objects.all(), required=False
     )
@@ -146,6 +146,7 @@ class AccreditationForm(ServiceErrorsForm):
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE)
     valid_until = forms.DateField(label=_("Valid until"), widget=DATE)
     scope = forms.CharField(label=_("Scope"), widget=forms.Textarea(attrs={"rows": 2}))
+    document = forms.FileField(label=_("Certificate (PDF, PNG or JPEG, at most 10 MiB)"), required=False)
 
     def __init__(self, *args: Any, facilities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,3 +155,8 @@ class AccreditationForm(ServiceErrorsForm):
 
 class IndicatorImportForm(ServiceErrorsForm):
     file = forms.FileField(label=_("CSV file (country, indicator, year, value, unit, source, source_url)"))
+
+
+class AgreementDocumentForm(ServiceErrorsForm):
+    title = forms.CharField(label=_("Document title"), max_length=255)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG, at most 10 MiB)"))

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from onconet.core.models import Country, Facility, User
 
@@ -91,8 +92,8 @@ class DelegationStatus(models.TextChoices):
     PLANNED = "planned", _("planned")
     CONFIRMED = "confirmed", _("confirmed")
     UNDER_WAY = "under_way", _("under way")
-    COMPLETED = "completed", _("completed")
-    CANCELLED = "cancelled", _("cancelled")
+    COMPLETED = "completed", pgettext_lazy("delegation", "completed")
+    CANCELLED = "cancelled", pgettext_lazy("delegation", "cancelled")
 
 
 class Delegation(models.Model):
@@ -347,7 +348,7 @@ class AgreementStatus(models.TextChoices):
     NEGOTIATION = "negotiation", _("in negotiation")
     SIGNED = "signed", _("signed")
     IN_FORCE = "in_force", _("in force")
-    COMPLETED = "completed", _("completed")
+    COMPLETED = "completed", pgettext_lazy("agreement", "completed")
     TERMINATED = "terminated", _("terminated")
 
 
@@ -412,6 +413,8 @@ class AgreementDocument(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("title"), max_length=255)
     file = models.FileField(_("file"), upload_to="agreements/%Y/")
+    content_type = models.CharField(max_length=100, default="application/pdf")
+    size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -448,6 +451,7 @@ class Accreditation(models.Model):
     valid_until = models.DateField(_("valid until"))
     scope = models.TextField(_("scope"))
     document = models.FileField(_("certificate"), upload_to="accreditations/%Y/", blank=True)
+    document_type = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from onconet.core.errors import NotAllowed
@@ -88,7 +88,8 @@ def itinerary(delegation: Delegation) -> list[Day]:
     days = [Day(delegation.start_date + dt.timedelta(days=i), i + 1) for i in range(delegation.days)]
     by_date = {d.date: d for d in days}
     for visit in delegation.visits.all():
-        by_date[visit.date].visits.append(visit)
+        if visit.date in by_date:  # the services keep visits inside the dates; never fail the page over one
+            by_date[visit.date].visits.append(visit)
     return days
 
 
@@ -135,7 +136,8 @@ def follow_ups_list(*, user: AnyUser, mine: bool = False, status: str = "") -> Q
         qs = qs.filter(owner_id=user.pk)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("status", "due_date")
+    open_first = Case(When(status=ActionStatus.OPEN, then=0), default=1)
+    return qs.order_by(open_first, "due_date", "pk")
 
 
 def agreements_list(*, user: AnyUser, kind: str = "", status: str = "") -> QuerySet[Agreement]:
@@ -194,7 +196,10 @@ def european_certified(today: dt.date | None = None) -> list[CertifiedFacility]:
     today = today or timezone.localdate()
     valid = (
         Accreditation.objects.filter(
-            standard__in=[s.value for s in EUROPEAN_STANDARDS], valid_from__lte=today, valid_until__gte=today
+            standard__in=[s.value for s in EUROPEAN_STANDARDS],
+            valid_from__lte=today,
+            valid_until__gte=today,
+            facility__is_active=True,
         )
         .select_related("facility__region")
         .order_by("facility__name", "standard")

@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import available_timezones
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput
@@ -124,11 +127,18 @@ def city_get_or_create(
         name=name,
         defaults={"latitude": round(lat, 6), "longitude": round(lon, 6), "timezone": timezone},
     )
-    if not created and (city.latitude, city.longitude) != (round(lat, 6), round(lon, 6)):
-        city.latitude, city.longitude = round(lat, 6), round(lon, 6)
-        city.save(update_fields=["latitude", "longitude"])
     if created:
         audit_record(actor=user, action=AuditAction.CREATE, obj=city)
+        return city
+    after = {"latitude": round(lat, 6), "longitude": round(lon, 6), "timezone": timezone}
+    changes = {
+        key: [str(getattr(city, key)), str(value)] for key, value in after.items() if getattr(city, key) != value
+    }
+    if changes:
+        for key, value in after.items():
+            setattr(city, key, value)
+        city.save(update_fields=list(after))
+        audit_record(actor=user, action=AuditAction.UPDATE, obj=city, changes=changes)
     return city
 
 
@@ -257,11 +267,11 @@ def participant_add(
     _choice(role, ParticipantRole, "role", problems)
     _choice(visa_status, VisaStatus, "visa_status", problems)
     where = _country(country, "country", problems)
-    if (
-        full_name
-        and Participant.objects.filter(
-            delegation=delegation, full_name__iexact=full_name, organisation__iexact=organisation
-        ).exists()
+    # Compared in Python: SQLite's case-insensitive matching only folds ASCII (Cyrillic names are the rule here).
+    same = (full_name.casefold(), organisation.casefold())
+    if full_name and any(
+        (p.full_name.casefold(), p.organisation.casefold()) == same
+        for p in Participant.objects.filter(delegation=delegation).only("full_name", "organisation")
     ):
         problems.append(
             FieldProblem(f"{full_name} of {organisation} is already a participant of this delegation", "full_name")
@@ -425,6 +435,8 @@ def follow_up_add(
         problems.append(FieldProblem("say what is to be done", "title"))
     if not owner.is_active:
         problems.append(FieldProblem(f"{owner.username} is not an active user", "owner"))
+    elif not owner.has_perm("partnerships.view_delegation"):
+        problems.append(FieldProblem(f"{owner.username} cannot see delegations, so cannot own an action", "owner"))
     if proposal is not None and proposal.delegation_id != delegation.pk:
         problems.append(FieldProblem("that proposal belongs to another delegation", "proposal"))
     _raise(problems, "The follow-up action cannot be recorded.")
@@ -445,8 +457,6 @@ def follow_up_close(*, user: User, action: FollowUp, status: str, on: dt.date | 
         raise InvalidInput(
             "The action cannot be closed.", errors=[FieldProblem('status must be "done" or "cancelled"', "status")]
         )
-    from django.utils import timezone
-
     action.status = status
     action.done_on = on or timezone.localdate()
     action.save(update_fields=["status", "done_on"])
@@ -472,7 +482,7 @@ def agreement_create(
 ) -> Agreement:
     require_manage(user, "record agreements")
     problems: list[FieldProblem] = []
-    parties = list(parties)
+    parties = list(dict.fromkeys(parties))  # the same organisation twice is one party
     if not (title or "").strip():
         problems.append(FieldProblem("an agreement needs a title", "title"))
     _choice(kind, AgreementKind, "kind", problems)
@@ -502,6 +512,8 @@ def agreement_create(
 def agreement_link_contract(*, user: User, agreement: Agreement, contract: Any) -> Agreement:
     """Record that an agreement led to a contract of the international office."""
     require_manage(user, "link agreements to contracts")
+    if agreement.contracts.filter(pk=contract.pk).exists():
+        return agreement
     agreement.contracts.add(contract)
     audit_record(actor=user, action=AuditAction.UPDATE, obj=agreement, message=f"led to contract {contract.number}")
     return agreement
@@ -525,13 +537,36 @@ def milestone_add(
 
 
 def milestone_reach(*, user: User, milestone: Milestone, actual_date: dt.date) -> Milestone:
+    """Record the day a milestone was reached (not a day still to come)."""
     require_manage(user, "record milestones")
+    if actual_date > timezone.localdate():
+        problem = FieldProblem(f"{actual_date} is still to come: record a milestone once it is reached", "actual_date")
+        raise InvalidInput("The milestone cannot be recorded.", errors=[problem])
+    before = milestone.actual_date
     milestone.actual_date = actual_date
     milestone.save(update_fields=["actual_date"])
-    audit_record(
-        actor=user, action=AuditAction.UPDATE, obj=milestone, changes={"actual_date": [None, str(actual_date)]}
-    )
+    changes = {"actual_date": [str(before) if before else None, str(actual_date)]}
+    audit_record(actor=user, action=AuditAction.UPDATE, obj=milestone, changes=changes)
     return milestone
+
+
+def agreement_document_add(*, user: User, agreement: Agreement, title: str, data: bytes, filename: str) -> Any:
+    """Attach a signed text, an annex or minutes (PDF/PNG/JPEG, at most 10 MiB, judged by content)."""
+    from onconet.partnerships.models import AgreementDocument
+    from onconet.tourism.services import checked_upload
+
+    require_manage(user, "attach agreement documents")
+    if not (title or "").strip():
+        raise InvalidInput("Give the document a title.", errors=[FieldProblem("a document needs a title", "title")])
+    content_type, safe = checked_upload(data, filename)
+    with transaction.atomic():
+        document = AgreementDocument(
+            agreement=agreement, title=title.strip(), content_type=content_type, size=len(data), uploaded_by=user
+        )
+        document.file.save(safe, ContentFile(data), save=False)
+        document.save()
+        audit_record(actor=user, action=AuditAction.CREATE, obj=document)
+    return document
 
 
 # ---------------------------------------------------------------- accreditations
@@ -547,8 +582,10 @@ def accreditation_add(
     valid_until: dt.date,
     scope: str,
     certificate_number: str = "",
+    document: tuple[bytes, str] | None = None,
 ) -> Accreditation:
-    """An accreditation or certificate of a facility the user may see."""
+    """An accreditation or certificate of a facility the user may see, with the certificate as a file
+    (`document` = (content, file name); PDF/PNG/JPEG, at most 10 MiB)."""
     require_permission(user, "partnerships.manage_accreditations", action="record accreditations")
     facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
     problems: list[FieldProblem] = []
@@ -561,23 +598,37 @@ def accreditation_add(
         problems.append(
             FieldProblem(f"it ends on {valid_until}, before it starts on {valid_from}", "valid_until", str(valid_until))
         )
+    upload: tuple[str, str] | None = None
+    if document is not None:
+        from onconet.tourism.services import checked_upload
+
+        try:
+            upload = checked_upload(document[0], document[1])
+        except InvalidInput as exc:
+            problems.append(FieldProblem(exc.detail, "document"))
     _raise(problems, "The accreditation cannot be recorded.")
-    accreditation = Accreditation.objects.create(
-        facility=facility,
-        standard=standard,
-        issuing_body=issuing_body.strip(),
-        certificate_number=certificate_number.strip(),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        scope=scope.strip(),
-        created_by=user,
-    )
-    audit_record(actor=user, action=AuditAction.CREATE, obj=accreditation)
+    with transaction.atomic():
+        accreditation = Accreditation(
+            facility=facility,
+            standard=standard,
+            issuing_body=issuing_body.strip(),
+            certificate_number=certificate_number.strip(),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            scope=scope.strip(),
+            created_by=user,
+        )
+        if document is not None and upload is not None:
+            accreditation.document_type = upload[0]
+            accreditation.document.save(upload[1], ContentFile(document[0]), save=False)
+        accreditation.save()
+        audit_record(actor=user, action=AuditAction.CREATE, obj=accreditation)
     return accreditation
 
 
 # ---------------------------------------------------------------- country indicators
 
+MAX_INDICATOR = Decimal(10) ** 12  # CountryIndicator.value: 16 digits, 4 of them decimals
 CSV_COLUMNS = ("country", "indicator", "year", "value", "unit", "source", "source_url")
 REQUIRED_COLUMNS = ("country", "indicator", "year", "value", "source")
 
@@ -600,7 +651,8 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
     countries = {c.code: c for c in Country.objects.all()}
     problems: list[FieldProblem] = []
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num  # the physical line the row ends on (a quoted field may span lines)
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         where = {"line": number}
         line_problems: list[FieldProblem] = []
@@ -610,10 +662,16 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
                 FieldProblem(f'unknown country code "{row.get("country", "")}"', "country", location=where)
             )
         indicator = row.get("indicator", "")
-        if not indicator or not indicator.replace("_", "").replace("-", "").isalnum():
-            line_problems.append(FieldProblem(f'"{indicator}" is not an indicator code', "indicator", location=where))
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,60}", indicator):
+            line_problems.append(
+                FieldProblem(
+                    f'"{indicator}" is not an indicator code (letters, digits, _ and -, at most 60)',
+                    "indicator",
+                    location=where,
+                )
+            )
         year_text = row.get("year", "")
-        year = int(year_text) if year_text.isdigit() and 1900 <= int(year_text) <= 2100 else None
+        year = int(year_text) if re.fullmatch(r"[0-9]{4}", year_text) and 1900 <= int(year_text) <= 2100 else None
         if year is None:
             line_problems.append(FieldProblem(f'"{year_text}" is not a year', "year", location=where))
         value: Decimal | None = None
@@ -623,8 +681,20 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
                 raise InvalidOperation
         except InvalidOperation:
             line_problems.append(FieldProblem(f'"{row.get("value", "")}" is not a number', "value", location=where))
+            value = None
+        if value is not None and (abs(value) >= MAX_INDICATOR or value != value.quantize(Decimal("0.0001"))):
+            line_problems.append(
+                FieldProblem(
+                    f"{value} does not fit: at most 12 digits before the point and 4 after", "value", location=where
+                )
+            )
         if not row.get("source"):
             line_problems.append(FieldProblem("every value needs its source", "source", location=where))
+        for column, longest in (("unit", 60), ("source", 500), ("source_url", 200)):
+            if len(row.get(column, "")) > longest:
+                line_problems.append(
+                    FieldProblem(f"{column} is longer than {longest} characters", column, location=where)
+                )
         key = (code, indicator, year or 0)
         if not line_problems and key in rows:
             line_problems.append(
@@ -649,6 +719,7 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
                     "unit": row.get("unit", ""),
                     "source": row["source"],
                     "source_url": row.get("source_url", ""),
+                    "imported_at": timezone.now(),
                 },
             )
         audit_record(actor=user, action=AuditAction.CREATE, obj=None, message=f"country indicators: {len(rows)} rows")

@@ -28,6 +28,7 @@ from onconet.core.scoping import get_visible, require_permission, visible
 from onconet.partnerships import exports, selectors, services
 from onconet.partnerships.forms import (
     AccreditationForm,
+    AgreementDocumentForm,
     AgreementForm,
     CityForm,
     CostForm,
@@ -518,7 +519,9 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.agreement_get(user=user, pk=pk)
     form = MilestoneForm()
     if request.method == "POST":
-        services.require_manage(user, "plan milestones")
+        services.require_manage(user, "change agreements")
+    uploading = request.POST.get("what") == "document"
+    if request.method == "POST" and not uploading:
         form = MilestoneForm(request.POST)
         if form.is_valid():
             try:
@@ -535,6 +538,25 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         contracts = visible(user, Contract.objects.select_related("partner")).exclude(
             pk__in=item.contracts.values("pk")
         )
+    document_form = AgreementDocumentForm()
+    if request.method == "POST" and uploading:
+        document_form = AgreementDocumentForm(request.POST, request.FILES)
+        form = MilestoneForm()
+        if document_form.is_valid():
+            upload = document_form.cleaned_data["file"]
+            try:
+                services.agreement_document_add(
+                    user=user,
+                    agreement=item,
+                    title=document_form.cleaned_data["title"],
+                    data=upload.read(),
+                    filename=upload.name,
+                )
+            except InvalidInput as exc:
+                document_form.add_error("file", exc.detail)
+            else:
+                messages.success(request, _("The document was attached."))
+                return redirect("partnerships:agreement", pk=pk)
     milestones = list(item.milestones.all())
     done = sum(1 for m in milestones if m.actual_date)
     return render(
@@ -544,6 +566,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
             "tab": "agreements",
             "agreement": item,
             "milestones": milestones,
+            "document_form": document_form,
             "progress": round(100 * done / len(milestones)) if milestones else None,
             "form": form,
             "contracts": contracts,
@@ -595,10 +618,12 @@ def accreditations(request: HttpRequest) -> HttpResponse:
     form = AccreditationForm(facilities=facilities)
     if request.method == "POST":
         require_permission(user, "partnerships.manage_accreditations", action="record accreditations")
-        form = AccreditationForm(request.POST, facilities=facilities)
+        form = AccreditationForm(request.POST, request.FILES, facilities=facilities)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("document")
             try:
-                services.accreditation_add(user=user, **form.cleaned_data)
+                services.accreditation_add(user=user, document=(upload.read(), upload.name) if upload else None, **data)
             except InvalidInput as exc:
                 form.add_service_errors(exc)
             else:
@@ -684,3 +709,29 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
             "topics": Topic.choices,
         },
     )
+
+
+def _file(field: Any, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(field.read(), content_type=content_type or "application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def agreement_document(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
+    user = request_user(request)
+    item = selectors.agreement_get(user=user, pk=pk)
+    document = get_visible(user, item.documents.all(), pk=document_id)
+    with document.file.open("rb") as handle:
+        return _file(handle, document.content_type, document.file.name.rsplit("/", 1)[-1])
+
+
+@login_required
+def accreditation_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request_user(request)
+    accreditation = get_visible(user, selectors.accreditations_list(user=user), pk=pk)
+    if not accreditation.document:
+        raise NotFound("This accreditation has no certificate file.")
+    with accreditation.document.open("rb") as handle:
+        return _file(handle, accreditation.document_type, accreditation.document.name.rsplit("/", 1)[-1])

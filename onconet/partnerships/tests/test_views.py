@@ -267,3 +267,48 @@ def test_certified_page_shows_only_valid_european_certificates(client, users, re
     page = client.get("/partnerships/certified/")
     assert [item.facility.code for item in page.context["items"]] == ["KLU-PRO"]
     assert "Comprehensive cancer centre" in page.content.decode()
+
+
+def test_agreement_documents_and_certificates_are_checked_by_content(client, users, places, region, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    agreement = services.agreement_create(
+        user=users["admin"], title="Memorandum", kind="memorandum", parties=[places["rma"], places["foch"]]
+    )
+    client.force_login(users["coordinator"])
+    url = f"/partnerships/agreements/{agreement.pk}/"
+    fake = SimpleUploadedFile("signed.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    response = client.post(url, {"what": "document", "title": "Signed text", "file": fake})
+    assert "Only PDF, PNG and JPEG" in _errors(response.context["document_form"], "file")
+    assert not agreement.documents.exists()
+    pdf = SimpleUploadedFile("signed.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    assert client.post(url, {"what": "document", "title": "Signed text", "file": pdf}).status_code == 302
+    document = agreement.documents.get()
+    download = client.get(f"{url}documents/{document.pk}/")
+    assert download["Content-Type"] == "application/pdf"
+    assert download.content == b"%PDF-1.7\n%%EOF\n"
+    client.force_login(users["partner"])
+    assert client.get(f"{url}documents/{document.pk}/").status_code == 403
+
+    facility = make_facility(region, "KLU-CERT")
+    client.force_login(users["reporter"])
+    data = {
+        "facility": facility.pk,
+        "standard": "iso_15189",
+        "issuing_body": "RusAccreditation",
+        "valid_from": TODAY.isoformat(),
+        "valid_until": (TODAY + dt.timedelta(days=400)).isoformat(),
+        "scope": "Clinical laboratory",
+    }
+    bad = SimpleUploadedFile("cert.pdf", b"<html>", content_type="application/pdf")
+    response = client.post("/partnerships/accreditations/", {**data, "document": bad})
+    assert "Only PDF, PNG and JPEG" in _errors(response.context["form"], "document")
+    assert not Accreditation.objects.exists()
+    png = SimpleUploadedFile("cert.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, content_type="image/png")
+    assert client.post("/partnerships/accreditations/", {**data, "document": png}).status_code == 302
+    accreditation = Accreditation.objects.get()
+    certificate = client.get(f"/partnerships/accreditations/{accreditation.pk}/certificate/")
+    assert certificate["Content-Type"] == "image/png"
+    client.force_login(users["reporter2"])  # another region's reporter does not see it
+    assert client.get(f"/partnerships/accreditations/{accreditation.pk}/certificate/").status_code == 404

@@ -79,7 +79,7 @@ def solve(
                 best_key, best, best_usage = key, result, trial
         usage = best_usage
         warm_start = time.perf_counter() - began  # a valid plan exists from here: the warm start, no foreign course
-        pre = max([0, *(-instance.day(courses[i].ready_date) for i in domestic)])
+        pre = pre_ready(instance, domestic)
         penalty = max(URGENCY_WEIGHTS.values()) * (instance.days + pre) * (len(domestic) + 1)
         phase = cpsat.Phase(
             domestic=True,
@@ -92,6 +92,7 @@ def solve(
         seconds += outcome.deterministic_time
         optimal = optimal and outcome.optimal
     reference = {courses[i].id: p for i, p in placed.items() if courses[i].domestic}
+    reference_start = {i: placed[i].start_day for i in domestic if i in placed}
 
     # Phase 2: foreign courses under way, then new ones.
     first_feasible = warm_start if solver == "cpsat" else time.perf_counter() - began
@@ -132,10 +133,36 @@ def solve(
                 limit=Usage.foreign_limit,
                 quota_used=quota_used,
             )
-            outcome = cpsat.improve(calendar, usage, foreign, result, phase, time_limit * (1 - DOMESTIC_SHARE), seed)
+            share = time_limit * (1 - DOMESTIC_SHARE) / 2
+            outcome = cpsat.improve(calendar, usage, foreign, result, phase, share, seed)
             placed.update(outcome.placed)
             seconds += outcome.deterministic_time
-            optimal = optimal and outcome.optimal
+            # Joint phase: domestic courses may move earlier (never later than in the domestic-only plan) to make
+            # room for more foreign value; one unit of value outweighs every domestic and day term together.
+            weights = max(URGENCY_WEIGHTS.values())
+            dominance = weights * (instance.days + pre_ready(instance, domestic)) * (len(domestic) + 1) + scale
+            joint = cpsat.Joint(
+                latest_start=reference_start,
+                foreign_cost=lambda ci, day: -(cents[ci] // unit) * dominance + day - instance.days,
+                domestic_cost=lambda ci, day: courses[ci].weight * (day - instance.day(courses[ci].ready_date)),
+                quota_used=Counter(
+                    (str(courses[i].partner), greedy.month_of(calendar, p.start_day))
+                    for i, p in outcome.placed.items()
+                    if not courses[i].domestic
+                )
+                + Counter(
+                    (str(courses[i].partner), greedy.month_of(calendar, p.start_day))
+                    for i, p in placed.items()
+                    if not courses[i].domestic and courses[i].fixed is not None
+                ),
+            )
+            mixed = {i: p for i, p in placed.items() if i in reference_start or i in outcome.placed}
+            joined = cpsat.improve_joint(calendar, usage, list(reference_start), foreign, mixed, joint, share, seed)
+            for i in foreign:
+                placed.pop(i, None)
+            placed.update(joined.placed)
+            seconds += joined.deterministic_time
+            optimal = optimal and outcome.optimal and joined.optimal
     if stats is not None:
         stats["first_feasible_seconds"] = first_feasible
         stats["wall_seconds"] = time.perf_counter() - began
@@ -152,6 +179,11 @@ def solve(
             f"domestic courses later than without foreign ones: {plan['guarantee']['later_than_domestic_only']}"
         )
     return plan
+
+
+def pre_ready(instance: Instance, indices: list[int]) -> int:
+    """Days before the horizon that the earliest of these courses became ready (0 when none did)."""
+    return max([0, *(-instance.day(instance.courses[i].ready_date) for i in indices)])
 
 
 def _weighted_wait(instance: Instance, placed: dict[int, Placement]) -> int:
