@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("onconet.analytics.urls")),
     path("scheduling/", include("onconet.scheduling.urls")),
     path("partnerships/", include("onconet.partnerships.urls")),
+    path("fhir/", include("onconet.interop.urls")),
 ]

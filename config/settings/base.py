@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "onconet.analytics",
     "onconet.scheduling",
     "onconet.partnerships",
+    "onconet.interop",
 ]
 
 MIDDLEWARE = [

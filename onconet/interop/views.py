@@ -1,0 +1,215 @@
+"""The read-only FHIR R5 endpoint at /fhir/: capability statement, search (identifier, dates, _count paging) and
+read for the registered resource types, and a Bundle of everything held about one foreign patient.
+
+Authentication: the browser session or a personal API token (`Authorization: Bearer …`). Errors are FHIR
+OperationOutcomes with the HTTP status of the problem; a record outside the user's scope answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.services import api_token_authenticate
+from onconet.interop.fhir import DATE_PARAMS, RESOURCES, validated
+
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+DEFAULT_COUNT, MAX_COUNT = 20, 200
+ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}
+
+
+def respond(data: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(data, ensure_ascii=False), status=status, content_type=FHIR_JSON)
+
+
+def outcome(status: int, message: str) -> HttpResponse:
+    from fhir.resources.operationoutcome import OperationOutcome
+
+    data = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": ISSUE_CODES.get(status, "exception"), "diagnostics": message}],
+    }
+    return respond(validated(OperationOutcome, data), status)
+
+
+def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Authenticate (session or bearer token) and turn domain errors into OperationOutcomes."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            user = api_token_authenticate(header[7:].strip())
+            if user is None:
+                return outcome(401, "The token is unknown, revoked or expired.")
+            request.user = user
+        if not request.user.is_authenticated:
+            return outcome(401, "Sign in, or send a personal API token as 'Authorization: Bearer …'.")
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            return outcome(exc.status_code, exc.summary())
+
+    return wrapper
+
+
+def _kind(name: str) -> Any:
+    kind = RESOURCES.get(name)
+    if kind is None:
+        raise NotFound(f"OncoNet serves no {name} resources; see /fhir/metadata.")
+    return kind
+
+
+def _date_filters(values: list[str], param: str) -> list[tuple[str, dt.date]]:
+    out = []
+    for value in values:
+        op, text = (value[:2], value[2:]) if value[:2] in ("eq", "ge", "le", "gt", "lt") else ("eq", value)
+        try:
+            out.append((op, dt.date.fromisoformat(text[:10])))
+        except ValueError:
+            raise InvalidInput(f'{param}: "{value}" is not a date such as ge2026-01-31.') from None
+    return out
+
+
+@require_GET
+@fhir_view
+def search(request: HttpRequest, resource: str) -> HttpResponse:
+    kind = _kind(resource)
+    user = request.user
+    qs = kind.records(user)
+    allowed = {"_count", "_page", "_id", "identifier", DATE_PARAMS.get(resource, "")} - {""}
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise InvalidInput(f"Unsupported search parameters for {resource}: {', '.join(unknown)}.")
+    if "_id" in request.GET:
+        ids = [i for i in request.GET["_id"].split(",") if i.isdigit()]
+        qs = qs.filter(pk__in=ids)
+    for value in request.GET.getlist("identifier"):
+        if kind.identifier is None:
+            raise InvalidInput(f"{resource} cannot be searched by identifier.")
+        system, _, code = value.rpartition("|") if "|" in value else ("", "", value)
+        qs = kind.identifier(qs, system or None, code)
+    date_param = DATE_PARAMS.get(resource)
+    if date_param and kind.date is not None:
+        for op, day in _date_filters(request.GET.getlist(date_param), date_param):
+            qs = kind.date(qs, op, day)
+    try:
+        count = int(request.GET.get("_count", DEFAULT_COUNT))
+        page = int(request.GET.get("_page", 1))
+    except ValueError:
+        raise InvalidInput("_count and _page must be whole numbers.") from None
+    if not 0 <= count <= MAX_COUNT or page < 1:
+        raise InvalidInput(f"_count must be between 0 and {MAX_COUNT}, and _page at least 1.")
+    total = qs.count()
+    records = list(qs[(page - 1) * count : page * count]) if count else []
+    base = request.build_absolute_uri(request.path)
+    params = {k: v for k, v in request.GET.lists() if k != "_page"}
+
+    def link(relation: str, number: int) -> dict[str, str]:
+        return {"relation": relation, "url": f"{base}?{urlencode({**params, '_page': [str(number)]}, doseq=True)}"}
+
+    links = [link("self", page)]
+    if count and page * count < total:
+        links.append(link("next", page + 1))
+    if page > 1:
+        links.append(link("previous", page - 1))
+    root = request.build_absolute_uri("/fhir/")
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "timestamp": timezone.now().isoformat(),
+        "total": total,
+        "link": links,
+        "entry": [
+            {
+                "fullUrl": f"{root}{resource}/{r.pk}",
+                "resource": kind.to_fhir(r, user),
+                "search": {"mode": "match"},
+            }
+            for r in records
+        ],
+    }
+    from fhir.resources.bundle import Bundle
+
+    return respond(validated(Bundle, bundle))
+
+
+@require_GET
+@fhir_view
+def read(request: HttpRequest, resource: str, pk: str) -> HttpResponse:
+    kind = _kind(resource)
+    record = kind.records(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    if record is None:
+        raise NotFound(f"{resource}/{pk} is not known, or not visible to you.")
+    return respond(kind.to_fhir(record, request.user))
+
+
+@require_GET
+@fhir_view
+def everything(request: HttpRequest, pk: str) -> HttpResponse:
+    """Patient/$everything: the patient and the appointments of their courses, as a collection Bundle."""
+    from fhir.resources.bundle import Bundle
+
+    user = request.user
+    patient = RESOURCES["Patient"].records(user).filter(pk=pk).first() if pk.isdigit() else None
+    if patient is None:
+        raise NotFound(f"Patient/{pk} is not known, or not visible to you.")
+    root = request.build_absolute_uri("/fhir/")
+    entries = [{"fullUrl": f"{root}Patient/{patient.pk}", "resource": RESOURCES["Patient"].to_fhir(patient, user)}]
+    if user.has_perm("scheduling.view_schedule"):
+        appointments = RESOURCES["Appointment"].records(user).filter(course__referral__patient=patient)
+        entries += [
+            {"fullUrl": f"{root}Appointment/{b.pk}", "resource": RESOURCES["Appointment"].to_fhir(b, user)}
+            for b in appointments
+        ]
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": timezone.now().isoformat(),
+        "entry": entries,
+    }
+    return respond(validated(Bundle, bundle))
+
+
+@require_GET
+@fhir_view
+def metadata(request: HttpRequest) -> HttpResponse:
+    from fhir.resources.capabilitystatement import CapabilityStatement
+
+    resources = []
+    for name, kind in sorted(RESOURCES.items()):
+        params: list[dict[str, str]] = [{"name": "_id", "type": "token"}, {"name": "_count", "type": "number"}]
+        if kind.identifier is not None:
+            params.append({"name": "identifier", "type": "token", "documentation": kind.search.get("identifier", "")})
+        if name in DATE_PARAMS:
+            params.append({"name": DATE_PARAMS[name], "type": "date"})
+        resources.append(
+            {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}], "searchParam": params}
+        )
+    data = {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": timezone.now().isoformat(),
+        "kind": "instance",
+        "fhirVersion": "5.0.0",
+        "format": ["json"],
+        "implementation": {"description": "OncoNet", "url": request.build_absolute_uri("/fhir/")},
+        "rest": [{"mode": "server", "resource": resources}],
+    }
+    return respond(validated(CapabilityStatement, data))
+
+
+def not_allowed_method(request: HttpRequest) -> HttpResponse:
+    return outcome(405, "The FHIR endpoint is read-only.")
+
+
+__all__ = ["NotAllowed", "everything", "metadata", "read", "search"]
