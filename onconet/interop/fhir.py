@@ -3,7 +3,8 @@
 Each resource type names: the records a user may see (permission and scope — a record outside it answers 404),
 the mapping to a FHIR dict, and its search parameters (`identifier`, `date`). Mappings follow IHE mCSD for the
 directory: a facility is both an Organization (partOf = its operator) and a Location (partOf = the building it is
-located in, managingOrganization = itself).
+located in, managingOrganization = itself). The international office serves its price list (HealthcareService), the
+interpreters and medical reviewers (Practitioner, PractitionerRole), contracts, invoices and their lines (ChargeItem).
 """
 
 from __future__ import annotations
@@ -16,16 +17,24 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from fhir.resources.appointment import Appointment
+from fhir.resources.chargeitem import ChargeItem
+from fhir.resources.contract import Contract
 from fhir.resources.device import Device
+from fhir.resources.healthcareservice import HealthcareService
+from fhir.resources.invoice import Invoice
 from fhir.resources.location import Location
 from fhir.resources.organization import Organization
 from fhir.resources.patient import Patient
+from fhir.resources.practitioner import Practitioner
+from fhir.resources.practitionerrole import PractitionerRole
 from fhir.resources.resource import Resource
 from fhir.resources.schedule import Schedule
 from fhir.resources.slot import Slot
 
 from onconet.core.errors import NotAllowed
-from onconet.core.models import Facility
+from onconet.core.models import Facility, User
+from onconet.core.reference_data import lookup_language
+from onconet.core.roles import OFFICE_ROLES, Role
 from onconet.core.scoping import AnyUser, visible
 
 SYSTEM = "https://onconet.example/fhir/sid"
@@ -82,9 +91,9 @@ def patient(p: Any, user: AnyUser) -> dict[str, Any]:
         "communication": [
             {
                 "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": code}]},
-                "preferred": code == p.preferred_language,
+                "preferred": code == _bcp47(p.preferred_language),
             }
-            for code in dict.fromkeys([p.preferred_language, *p.languages])
+            for code in dict.fromkeys(_bcp47(c) for c in [p.preferred_language, *p.languages])
         ],
         # A logical reference: partner organisations are not (yet) served as Organization resources.
         "managingOrganization": {
@@ -276,6 +285,324 @@ def bookings(user: AnyUser) -> QuerySet[Any]:
     ).order_by("day__date", "pk")
 
 
+# ---------------------------------------------------------------- the international office: services, staff, money
+#
+# Codes of our own CodeSystems (f"{CODES}/…"): service (price-list codes), service-kind, protocol, staff-role,
+# contract-term, partner-role. Partner organisations are not served, so they are referenced logically (by
+# identifier), as Patient.managingOrganization does; our contracting party is a display-only reference.
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]  # the office works Monday to Friday (days-of-week codes)
+STAFF_ROLES = {
+    Role.INTERPRETER: ("interpreter", "Interpreter"),
+    Role.MEDICAL_REVIEWER: ("reviewer", "Medical reviewer"),
+}
+# ContractStatus → R5 contract-status (required binding):
+#   active    → executed    "activated for the period stipulated, both parties have signed"
+#   draft     → negotiable  "provisions are being proposed and considered" — not yet in force
+#   suspended → disputed    "pended to rectify a failure to fulfil a provision"; reversible (→ resolved), unlike
+#                           cancelled/revoked, which are final
+#   expired   → terminated  "the contract reaches its expiry date"
+CONTRACT_STATUS = {"active": "executed", "draft": "negotiable", "suspended": "disputed", "expired": "terminated"}
+
+
+def _bcp47(code: str) -> str:
+    """A language code as BCP-47 wants it: ISO 639-1 where the language has one (srp → sr), else ISO 639-3."""
+    lang = lookup_language(code)
+    if lang is None:
+        return code.lower()
+    return str(getattr(lang, "alpha_2", None) or lang.alpha_3)
+
+
+def _languages(codes: Any) -> list[dict[str, Any]]:
+    return [
+        {"coding": [{"system": "urn:ietf:bcp:47", "code": code}]}
+        for code in dict.fromkeys(_bcp47(c) for c in codes or [])
+    ]
+
+
+def _money(amount: Any, currency: str) -> dict[str, Any]:
+    return {"value": amount, "currency": currency}
+
+
+def _partner_reference(partner: Any) -> dict[str, Any]:
+    return {"identifier": {"system": f"{SYSTEM}/partner", "value": str(partner.pk)}, "display": partner.name}
+
+
+def _patient_reference(patient: Any, user: AnyUser) -> dict[str, Any]:
+    """A literal reference for those who may read the patient, else the registry id (which reveals nothing more)."""
+    if user.has_perm("tourism.view_foreignpatient"):
+        return {"reference": f"Patient/{patient.pk}"}
+    return {"identifier": {"system": f"{SYSTEM}/foreign-patient", "value": str(patient.pk)}}
+
+
+def _service_coding(service: Any) -> dict[str, Any]:
+    return {"coding": [{"system": f"{CODES}/service", "code": service.code, "display": service.name}]}
+
+
+def healthcare_service(s: Any, user: AnyUser) -> dict[str, Any]:
+    from onconet.tourism.letters import OFFICE_LANGUAGES, PARTNER_LANGUAGES
+
+    data: dict[str, Any] = {
+        "resourceType": "HealthcareService",
+        "id": str(s.pk),
+        "identifier": [{"system": f"{SYSTEM}/service", "value": s.code}],
+        "active": True,
+        "name": s.name,
+        "category": [
+            {"coding": [{"system": f"{CODES}/service-kind", "code": s.kind, "display": str(s.get_kind_display())}]}
+        ],
+        "type": [_service_coding(s)],
+        "characteristic": [{"coding": [{"system": f"{CODES}/protocol", "code": s.protocol}]}] if s.protocol else None,
+        "extraDetails": f"Base price {s.base_price} RUB; contracts set their own prices or discounts.",
+        # the languages the office writes letters to patients in
+        "communication": _languages([*OFFICE_LANGUAGES, *PARTNER_LANGUAGES]),
+        "availability": [{"availableTime": [{"daysOfWeek": WEEKDAYS}]}],
+    }
+    return validated(HealthcareService, data)
+
+
+def services(user: AnyUser) -> QuerySet[Any]:
+    from onconet.tourism import models as office
+
+    _need(user, "tourism.view_service", "the price list")
+    return visible(user, office.Service.objects.all()).order_by("pk")
+
+
+def _service_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
+    return qs.filter(code=value) if system in (None, f"{SYSTEM}/service") else qs.none()
+
+
+def practitioner(u: User, user: AnyUser) -> dict[str, Any]:
+    name: dict[str, Any] = {
+        "use": "official",
+        "text": u.get_full_name() or u.username,
+        "family": u.last_name or None,
+        "given": u.first_name.split() or None,
+    }
+    data: dict[str, Any] = {
+        "resourceType": "Practitioner",
+        "id": str(u.pk),
+        "identifier": [{"system": f"{SYSTEM}/staff", "value": u.username}],
+        "active": u.is_active,
+        "name": [name],
+        "telecom": [{"system": "email", "value": u.email, "use": "work"}] if u.email else None,
+        "communication": [{"language": language} for language in _languages(u.languages)] or None,
+    }
+    return validated(Practitioner, data)
+
+
+def practitioner_role(u: User, user: AnyUser) -> dict[str, Any]:
+    code, display = STAFF_ROLES[Role(u.role)]
+    data: dict[str, Any] = {
+        "resourceType": "PractitionerRole",
+        "id": str(u.pk),
+        "identifier": [{"system": f"{SYSTEM}/staff-role", "value": f"{u.username}/{code}"}],
+        "active": u.is_active,
+        "practitioner": {"reference": f"Practitioner/{u.pk}", "display": u.get_full_name() or u.username},
+        "code": [{"coding": [{"system": f"{CODES}/staff-role", "code": code, "display": display}]}],
+        "communication": _languages(u.languages) or None,
+    }
+    return validated(PractitionerRole, data)
+
+
+def staff(user: AnyUser) -> QuerySet[User]:
+    """Interpreters and medical reviewers, for the office and the national admin (who manages users) — not for
+    partner agents, analysts or regional reporters."""
+    if not isinstance(user, User) or not (user.has_perm("core.view_user") or user.role in OFFICE_ROLES):
+        raise NotAllowed("You are not allowed to read the office's staff.")
+    return visible(user, User.objects.filter(role__in=list(STAFF_ROLES))).order_by("pk")
+
+
+def _staff_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
+    if system not in (None, f"{SYSTEM}/staff", f"{SYSTEM}/staff-role"):
+        return qs.none()
+    username, _, code = value.partition("/")
+    if code:
+        roles = [role for role, (role_code, _display) in STAFF_ROLES.items() if role_code == code]
+        qs = qs.filter(role__in=roles)
+    return qs.filter(username=username)
+
+
+def contract(c: Any, user: AnyUser) -> dict[str, Any]:
+    from onconet.tourism.money import money
+
+    lines = sorted(c.services.all(), key=lambda line: line.service.code)
+    party = [
+        {
+            "reference": [_partner_reference(c.partner)],
+            "role": {"coding": [{"system": f"{CODES}/partner-role", "code": "customer", "display": "Customer"}]},
+        }
+    ]
+    terms: list[dict[str, Any]] = [
+        {
+            "type": {"coding": [{"system": f"{CODES}/contract-term", "code": "prepayment"}]},
+            "text": f"{c.prepayment_share * 100:.1f} % of each invoice is paid before treatment starts.",
+            "offer": {"party": party},
+        }
+    ]
+    for line in lines:
+        s = line.service
+        entity = (
+            {"entityReference": {"reference": f"HealthcareService/{s.pk}", "display": s.name}}
+            if user.has_perm("tourism.view_service")
+            else {"entityCodeableConcept": _service_coding(s)}
+        )
+        if line.price is not None:
+            priced: dict[str, Any] = {
+                "unitPrice": _money(line.price, c.currency),
+                "net": _money(line.price, c.currency),
+            }
+            text = f"{s.code}: {line.price} {c.currency}"
+        else:  # a discount on the base price in roubles, converted at the quote date's rate
+            factor = (100 - line.discount_percent) / 100
+            priced = {
+                "unitPrice": _money(s.base_price, "RUB"),
+                "factor": factor,
+                "net": _money(money(s.base_price * factor), "RUB"),
+            }
+            text = f"{s.code}: base price less {line.discount_percent} %, in {c.currency} at the quote date's rate"
+        if line.monthly_quota is not None:
+            text += f"; at most {line.monthly_quota} a month"
+        terms.append(
+            {
+                "identifier": {"system": f"{SYSTEM}/contract-service", "value": f"{c.number}/{s.code}"},
+                "type": {"coding": [{"system": f"{CODES}/contract-term", "code": "service-price"}]},
+                "text": text,
+                "offer": {"party": party},
+                "asset": [{"type": [_service_coding(s)], "valuedItem": [{**entity, **priced}]}],
+            }
+        )
+    data: dict[str, Any] = {
+        "resourceType": "Contract",
+        "id": str(c.pk),
+        "identifier": [{"system": f"{SYSTEM}/contract", "value": c.number}],
+        "status": CONTRACT_STATUS[c.status],
+        "title": f"{c.number}: {c.our_party} and {c.partner.name}",
+        "applies": {"start": c.valid_from.isoformat(), "end": c.valid_until.isoformat()},
+        "term": terms,
+    }
+    return validated(Contract, data)
+
+
+def contracts(user: AnyUser) -> QuerySet[Any]:
+    from onconet.tourism import models as office
+
+    _need(user, "tourism.view_contract", "contracts")
+    qs = office.Contract.objects.select_related("partner").prefetch_related("services__service")
+    return visible(user, qs).order_by("pk")
+
+
+def _contract_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
+    return qs.filter(number=value) if system in (None, f"{SYSTEM}/contract") else qs.none()
+
+
+def _lines(quote: Any) -> list[Any]:
+    """A quote's lines in the order they were priced (QuoteLine has no ordering of its own)."""
+    return sorted(quote.lines.all(), key=lambda line: line.pk)
+
+
+def invoice(i: Any, user: AnyUser) -> dict[str, Any]:
+    from onconet.tourism.services import invoice_balance
+
+    lines = _lines(i.quote)
+    total = _money(i.total, i.currency)
+    data: dict[str, Any] = {
+        "resourceType": "Invoice",
+        "id": str(i.pk),
+        "identifier": [{"system": f"{SYSTEM}/invoice", "value": i.number}],
+        # An invoice has no status of its own: issued while anything is owed, balanced once paid or credited.
+        "status": "balanced" if invoice_balance(i) <= 0 else "issued",
+        "subject": _patient_reference(i.referral.patient, user),
+        "recipient": _partner_reference(i.referral.partner),
+        "issuer": {"display": i.quote.contract.our_party},
+        "date": i.issued_on.isoformat(),
+        "lineItem": [
+            {
+                "sequence": n,
+                "chargeItemReference": {"reference": f"ChargeItem/{line.pk}"},
+                "priceComponent": [
+                    {"type": "base", "factor": line.quantity, "amount": _money(line.amount, i.currency)}
+                ],
+            }
+            for n, line in enumerate(lines, 1)
+        ],
+        # No tax is charged on these medical services, so net and gross are the invoice total.
+        "totalNet": total,
+        "totalGross": total,
+        "paymentTerms": f"Due on {i.due_on.isoformat()}.",
+        "note": [{"text": f"Exchange rate pinned at issue: {i.rate} RUB per 1 {i.currency}."}],
+    }
+    return validated(Invoice, data)
+
+
+def _visible_invoices(user: AnyUser, what: str) -> QuerySet[Any]:
+    from onconet.tourism import models as office
+
+    _need(user, "tourism.view_invoice", what)
+    return visible(user, office.Invoice.objects.all())
+
+
+def invoices(user: AnyUser) -> QuerySet[Any]:
+    return (
+        _visible_invoices(user, "invoices")
+        .select_related("referral__patient", "referral__partner", "quote__contract")
+        .prefetch_related("quote__lines")
+        .order_by("pk")
+    )
+
+
+def _invoice_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
+    return qs.filter(number=value) if system in (None, f"{SYSTEM}/invoice") else qs.none()
+
+
+def charge_item(line: Any, user: AnyUser) -> dict[str, Any]:
+    quote = line.quote
+    i = quote.invoice
+    n = [other.pk for other in _lines(quote)].index(line.pk) + 1
+    data: dict[str, Any] = {
+        "resourceType": "ChargeItem",
+        "id": str(line.pk),
+        "identifier": [{"system": f"{SYSTEM}/invoice-line", "value": f"{i.number}/{n}"}],
+        "status": "billed",
+        "code": _service_coding(line.service),
+        "subject": _patient_reference(quote.referral.patient, user),
+        "requestingOrganization": _partner_reference(quote.referral.partner),
+        "enteredDate": quote.issued_on.isoformat(),
+        "quantity": {"value": line.quantity},
+        "unitPriceComponent": {"type": "base", "amount": _money(line.unit_price, i.currency)},
+        "totalPriceComponent": {"type": "base", "factor": line.quantity, "amount": _money(line.amount, i.currency)},
+    }
+    return validated(ChargeItem, data)
+
+
+def charge_items(user: AnyUser) -> QuerySet[Any]:
+    """The lines of invoices (an invoice bills its quote's lines). QuoteLine has no scope of its own: a line is
+    visible when its invoice is."""
+    from onconet.tourism import models as office
+
+    return (
+        office.QuoteLine.objects.filter(quote__invoice__in=_visible_invoices(user, "charge items"))
+        .select_related("service", "quote__invoice", "quote__referral__patient", "quote__referral__partner")
+        .prefetch_related("quote__lines")
+        .order_by("pk")
+    )
+
+
+def _charge_item_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
+    """INVOICE/LINE, or an invoice number for all its lines."""
+    from onconet.tourism import models as office
+
+    if system not in (None, f"{SYSTEM}/invoice-line"):
+        return qs.none()
+    number, _, n = value.rpartition("/")
+    if not (number and n.isdigit()):
+        return qs.filter(quote__invoice__number=value)
+    pks = list(
+        office.QuoteLine.objects.filter(quote__invoice__number=number).order_by("pk").values_list("pk", flat=True)
+    )
+    return qs.filter(pk=pks[int(n) - 1]) if 1 <= int(n) <= len(pks) else qs.none()
+
+
 # ---------------------------------------------------------------- the registry
 
 
@@ -344,5 +671,28 @@ RESOURCES: dict[str, ResourceType] = {
         _dates("day__date"),
         {"identifier": "COURSE/FRACTION", "date": "day (eq, ge, le, gt, lt)"},
     ),
+    "HealthcareService": ResourceType(
+        "HealthcareService", services, healthcare_service, _service_identifier, None, {"identifier": "service code"}
+    ),
+    "Practitioner": ResourceType(
+        "Practitioner", staff, practitioner, _staff_identifier, None, {"identifier": "username"}
+    ),
+    "PractitionerRole": ResourceType(
+        "PractitionerRole", staff, practitioner_role, _staff_identifier, None, {"identifier": "username[/role]"}
+    ),
+    "Contract": ResourceType(
+        "Contract", contracts, contract, _contract_identifier, None, {"identifier": "contract number"}
+    ),
+    "Invoice": ResourceType(
+        "Invoice",
+        invoices,
+        invoice,
+        _invoice_identifier,
+        _dates("issued_on"),
+        {"identifier": "invoice number", "date": "date of issue (eq, ge, le, gt, lt)"},
+    ),
+    "ChargeItem": ResourceType(
+        "ChargeItem", charge_items, charge_item, _charge_item_identifier, None, {"identifier": "INVOICE[/LINE]"}
+    ),
 }
-DATE_PARAMS = {"Patient": "birthdate", "Slot": "start", "Appointment": "date"}
+DATE_PARAMS = {"Patient": "birthdate", "Slot": "start", "Appointment": "date", "Invoice": "date"}

@@ -5,6 +5,7 @@ from onconet.interop import views
 app_name = "fhir"
 
 urlpatterns = [
+    path("", views.transaction_bundle, name="transaction"),
     path("metadata", views.metadata, name="metadata"),
     path("Patient/<str:pk>/$everything", views.everything, name="everything"),
     re_path(r"^(?P<resource>[A-Z][A-Za-z]+)$", views.search, name="search"),

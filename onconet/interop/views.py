@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.services import api_token_authenticate
@@ -24,6 +25,7 @@ from onconet.interop.fhir import DATE_PARAMS, RESOURCES, validated
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 DEFAULT_COUNT, MAX_COUNT = 20, 200
+MAX_BUNDLE_BYTES = 15 * 1024 * 1024  # three 10 MiB-at-most documents do not fit: base64 grows them by a third
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}
 
 
@@ -208,8 +210,72 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return respond(validated(CapabilityStatement, data))
 
 
-def not_allowed_method(request: HttpRequest) -> HttpResponse:
-    return outcome(405, "The FHIR endpoint is read-only.")
+@csrf_exempt  # only bearer tokens may write here (no ambient credentials, so no cross-site forgery)
+@require_POST
+def transaction_bundle(request: HttpRequest) -> HttpResponse:
+    """POST /fhir/ with a transaction Bundle: a partner's referral (Patient + ServiceRequest + DocumentReference)."""
+    from fhir.resources.bundle import Bundle
+
+    from onconet.interop.importer import referral_bundle_import
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return outcome(401, "Send referrals with a personal API token: 'Authorization: Bearer …'.")
+    user = api_token_authenticate(header[7:].strip())
+    if user is None:
+        return outcome(401, "The token is unknown, revoked or expired.")
+    if len(request.body) > MAX_BUNDLE_BYTES:
+        return outcome(400, f"The Bundle is larger than {MAX_BUNDLE_BYTES // 1024 // 1024} MiB.")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return outcome(400, "The body is not JSON.")
+    try:
+        imported = referral_bundle_import(user=user, data=data)
+    except InvalidInput as exc:
+        return invalid(exc)
+    except DomainError as exc:
+        return outcome(exc.status_code, exc.summary())
+    entries: list[dict[str, Any]] = []
+    for entry in data.get("entry", []):
+        kind = entry.get("resource", {}).get("resourceType")
+        if kind == "Patient":
+            status = "201 Created" if imported.patient_created else "200 OK"
+            entries.append({"response": {"status": status, "location": f"Patient/{imported.patient.pk}"}})
+        elif kind == "ServiceRequest":
+            note = f"Referral R-{imported.referral.pk} is in the office's pipeline (state {imported.referral.state})."
+            entries.append({"response": {"status": "201 Created", "outcome": _information(note)}})
+        else:
+            entries.append({"response": {"status": "201 Created"}})
+    bundle = {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
+    return respond(validated(Bundle, bundle))
+
+
+def _information(text: str) -> dict[str, Any]:
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "information", "code": "informational", "diagnostics": text}],
+    }
+
+
+def invalid(exc: InvalidInput) -> HttpResponse:
+    """Every problem of the input as an issue with its FHIRPath expression."""
+    from fhir.resources.operationoutcome import OperationOutcome
+
+    issues = []
+    for problem in exc.errors or []:
+        where = getattr(problem, "location", {}).get("expression") or getattr(problem, "field", "") or "Bundle"
+        issues.append(
+            {
+                "severity": "error",
+                "code": "invalid",
+                "diagnostics": getattr(problem, "message", str(problem)),
+                "expression": [where],
+            }
+        )
+    if not issues:
+        issues.append({"severity": "error", "code": "invalid", "diagnostics": exc.detail})
+    return respond(validated(OperationOutcome, {"resourceType": "OperationOutcome", "issue": issues}), 400)
 
 
 __all__ = ["NotAllowed", "everything", "metadata", "read", "search"]
