@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -67,6 +68,13 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # Input the database refuses to store (a value longer than its column, a number out of range): bad input,
+    # never a server error. The statement failed, so nothing was written.
+    return _error(request, 400, "The database cannot store a value of this request (too long or out of range).")
 
 
 @api.exception_handler(Http404)

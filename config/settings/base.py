@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "onconet.core.middleware.RequestLogMiddleware",
     "onconet.core.middleware.ContentSecurityPolicyMiddleware",
+    "onconet.core.middleware.NulInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -7,7 +7,7 @@ from typing import Any
 import pycountry
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import field_validator
 
 from onconet.core import selectors, services
@@ -16,6 +16,7 @@ from onconet.core.errors import NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
 from onconet.core.models import ApiToken, Facility, FacilityKind, Job, Region
+from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible
 
 router = Router(tags=["core"])
@@ -68,7 +69,7 @@ class RegionFilters(Schema):
 
 
 @router.get("/regions", response={200: list[RegionOut], **ERRORS}, summary="Regions you may see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def regions(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
     return selectors.regions_list(
         user=request_user(request), query=filters.q, federal_district=filters.federal_district
@@ -131,7 +132,7 @@ class FacilityFilters(Schema):
 
 
 @router.get("/facilities", response={200: list[FacilityOut], **ERRORS}, summary="Facilities you may see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def facilities(request: HttpRequest, filters: Query[FacilityFilters]) -> Any:
     return selectors.facilities_list(
         user=request_user(request), region_code=filters.region, kind=filters.kind, query=filters.q
@@ -207,7 +208,7 @@ def jobs_kinds(request: HttpRequest) -> list[dict[str, str]]:
 
 
 @router.get("/jobs", response={200: list[JobOut], **ERRORS}, summary="Your background jobs")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def jobs(request: HttpRequest) -> Any:
     return selectors.jobs_list(user=request_user(request))
 
@@ -303,7 +304,7 @@ class AuditFilters(Schema):
 
 
 @router.get("/audit", response={200: list[AuditOut], **ERRORS}, summary="The audit log (national admins)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def audit(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
     user = request_user(request)
     if not user.has_perm("core.view_auditentry"):

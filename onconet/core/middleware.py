@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -66,3 +67,47 @@ class ContentSecurityPolicyMiddleware:
         if self.policy and not request.path.startswith(self.exempt):
             response.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class NulInputMiddleware:
+    """Refuses API and FHIR requests whose query or JSON body holds a NUL character: no database text column can
+    store one (PostgreSQL refuses it outright), and no legitimate value contains it. Pages need no such guard:
+    Django's form fields already refuse NUL characters."""
+
+    PREFIXES = ("/api/", "/fhir/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(self.PREFIXES) and self._has_nul(request):
+            from django.http import JsonResponse
+
+            problem = {"field": "", "message": "contains a NUL character (\\u0000)"}
+            return JsonResponse(
+                {"detail": "The request contains a NUL character, which no field accepts.", "errors": [problem]},
+                status=400,
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            return True
+        if request.method not in ("POST", "PUT", "PATCH") or "json" not in (request.content_type or ""):
+            return False
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return b"\x00" in request.body  # not JSON: the view answers that; a raw NUL is refused here
+        return _holds_nul(data)
+
+
+def _holds_nul(node: object) -> bool:
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_holds_nul(v) for v in node)
+    return False

@@ -11,12 +11,13 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.errors import FieldProblem, InvalidInput, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Country, Facility, User
+from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible, visible
 from onconet.partnerships import exports, selectors, services
 from onconet.partnerships.models import (
@@ -399,7 +400,7 @@ class FollowUpFilters(Schema):
 
 
 @router.get("/delegations", response={200: list[DelegationOut], **ERRORS}, summary="Delegations and study tours")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def delegations(request: HttpRequest, filters: Query[DelegationFilters]) -> Any:
     return selectors.delegations_list(
         user=request_user(request),
@@ -555,7 +556,7 @@ def participants_xlsx(request: HttpRequest, delegation_id: int) -> HttpResponse:
     response={200: list[FollowUpListOut], **ERRORS},
     summary="Follow-up actions of delegations (?mine=true: your own)",
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def follow_ups(request: HttpRequest, filters: Query[FollowUpFilters]) -> Any:
     return selectors.follow_ups_list(user=request_user(request), mine=filters.mine, status=filters.status or "")
 
@@ -644,7 +645,7 @@ def _milestone(request: HttpRequest, milestone_id: int) -> Milestone:
 
 
 @router.get("/agreements", response={200: list[AgreementOut], **ERRORS}, summary="Agreements")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> Any:
     return selectors.agreements_list(user=request_user(request), kind=filters.kind or "", status=filters.status or "")
 
@@ -743,7 +744,7 @@ class AccreditationIn(StrictSchema):
     response={200: list[AccreditationOut], **ERRORS},
     summary="Accreditations of the facilities you may see (?expiring=true: those ending within 90 days)",
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def accreditations(request: HttpRequest, filters: Query[AccreditationFilters]) -> Any:
     user = request_user(request)
     if not filters.expiring:

@@ -6,12 +6,13 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.errors import FieldProblem, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Job, Region, User
+from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible
 from onconet.core.services import job_start
 from onconet.passports import export, selectors, services
@@ -144,7 +145,7 @@ def _may(user: User, action: str) -> bool:
 
 
 @router.get("/passports", response={200: list[PassportOut], **ERRORS}, summary="Passports you may see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def passports(request: HttpRequest, filters: Query[PassportFilters]) -> Any:
     return selectors.passports_list(
         user=request_user(request),

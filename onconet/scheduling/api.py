@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.errors import FieldProblem, InvalidInput
 from onconet.core.http import request_user
 from onconet.core.models import Facility
+from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible, require_permission
 from onconet.scheduling import selectors, services
 from onconet.scheduling.models import Course, CourseStatus, MachineKind, Origin, Plan, Protocol
@@ -161,14 +162,14 @@ def _require_view(request: HttpRequest) -> Any:
 
 
 @router.get("/machines", response={200: list[MachineOut], **ERRORS}, summary="Machines you may see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def machines(request: HttpRequest, filters: Query[MachineFilters]) -> Any:
     user = _require_view(request)
     return selectors.machines_list(user=user, facility=filters.facility, kind=filters.kind)
 
 
 @router.get("/courses", response={200: list[CourseOut], **ERRORS}, summary="Courses you may see (pseudonymous)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def courses(request: HttpRequest, filters: Query[CourseFilters]) -> Any:
     user = _require_view(request)
     return selectors.courses_list(user=user, facility=filters.facility, status=filters.status, origin=filters.origin)
@@ -240,7 +241,7 @@ def courses_import(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/bookings", response={200: list[BookingOut], **ERRORS}, summary="Booked fractions by machine and date")
-@paginate(PageNumberPagination, page_size=500)
+@paginate(BoundedPagination, page_size=500)
 def bookings(request: HttpRequest, filters: Query[BookingFilters]) -> Any:
     from django.utils import timezone
 

@@ -8,12 +8,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
 from onconet.core.errors import NotAllowed
 from onconet.core.http import request_user
 from onconet.core.models import User
+from onconet.core.pagination import BoundedPagination
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible
 from onconet.tourism import selectors, services
@@ -58,7 +59,7 @@ class ContactIn(StrictSchema):
 
 
 @router.get("/partners", response={200: list[PartnerOut], **ERRORS}, summary="Partner organisations you may see")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def partners(request: HttpRequest, filters: Query[PartnerFilters]) -> Any:
     return selectors.partners_list(
         user=request_user(request), country=filters.country, kind=filters.kind, query=filters.q
@@ -244,7 +245,7 @@ class ReferralFilters(Schema):
 
 
 @router.get("/referrals", response={200: list[ReferralOut], **ERRORS}, summary="Referrals you may see")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPagination, page_size=50)
 def referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     user = request_user(request)
     rows = selectors.referrals_list(user=user, state=filters.state)
@@ -321,7 +322,7 @@ class RateOut(Schema):
 
 
 @router.get("/exchange-rates", response={200: list[RateOut], **ERRORS}, summary="Exchange rates (RUB per unit)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPagination, page_size=100)
 def exchange_rates(request: HttpRequest, currency: str | None = None) -> Any:
     if not request_user(request).has_perm("tourism.view_quote"):
         raise NotAllowed("You are not allowed to read exchange rates.")
