@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", core_views.two_factor, name="two_factor"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(

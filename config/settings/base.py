@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "onconet.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -210,6 +211,12 @@ CONTENT_SECURITY_POLICY = env_str(
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
 CSP_EXEMPT_PATHS = ["/api/v1/docs"]
+# Roles that must confirm a one-time code (TOTP) after the password: staff who see patient data. Empty in
+# development (DEBUG=1) so the demo opens at once; set TWO_FACTOR_ROLES="" to turn it off, or list roles.
+TWO_FACTOR_ROLES = env_list(
+    "TWO_FACTOR_ROLES",
+    [] if DEBUG else ["national_admin", "coordinator", "medical_reviewer", "finance_officer", "interpreter"],
+)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

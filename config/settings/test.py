@@ -20,3 +20,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's shared-cache in-memory database: with shared cache, concurrent writers get
     # "database table is locked" at once instead of waiting (the booking concurrency test needs real SQLite).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+TWO_FACTOR_ROLES = []  # tests that need two-factor authentication turn it on themselves

@@ -111,3 +111,37 @@ def _holds_nul(node: object) -> bool:
     if isinstance(node, list):
         return any(_holds_nul(v) for v in node)
     return False
+
+
+class TwoFactorMiddleware:
+    """A signed-in user whose role requires two-factor authentication reaches nothing but the two-factor pages
+    (and logout) until this session has confirmed a one-time code. API and FHIR calls with a personal token are
+    let through (a token is its own credential); with the session they are refused like pages."""
+
+    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/", "/jsi18n/", "/healthz")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from onconet.core.services import OTP_SESSION_KEY, two_factor_required
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and two_factor_required(user)
+            and not request.session.get(OTP_SESSION_KEY)
+            and not request.path.startswith(self.OPEN)
+            and not request.headers.get("Authorization", "").startswith("Bearer ")
+        ):
+            if request.path.startswith(("/api/", "/fhir/")):
+                from django.http import JsonResponse
+
+                return JsonResponse(
+                    {"detail": "Confirm your one-time code first (two-factor authentication).", "errors": []},
+                    status=403,
+                )
+            from django.shortcuts import redirect
+
+            return redirect(f"/accounts/two-factor/?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -473,3 +473,55 @@ def broker_status(*, timeout: int = 2) -> str:
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+# ---------------------------------------------------------------- two-factor authentication
+
+OTP_SESSION_KEY = "otp_verified"
+OTP_MAX_FAILURES = 5
+
+
+def two_factor_required(user: Any) -> bool:
+    """Staff roles that see patient data must confirm a one-time code after their password (TWO_FACTOR_ROLES)."""
+    return bool(user.is_authenticated and user.role in settings.TWO_FACTOR_ROLES)
+
+
+def two_factor_device(*, user: User) -> Any:
+    """The user's authenticator, created (unconfirmed, with a new secret) on first use."""
+    from onconet.core.models import TwoFactorDevice
+    from onconet.core.totp import new_secret
+
+    device, _ = TwoFactorDevice.objects.get_or_create(user=user, defaults={"secret": new_secret()})
+    return device
+
+
+def two_factor_check(*, user: User, code: str, request: HttpRequest) -> bool:
+    """Check a code from the user's authenticator; a right one confirms the device (first time) and marks the
+    session verified. Wrong codes are audited; after OTP_MAX_FAILURES in a session the user is signed out."""
+    from django.contrib.auth import logout
+
+    from onconet.core.models import TwoFactorDevice
+    from onconet.core.totp import verify
+
+    with transaction.atomic():
+        device = TwoFactorDevice.objects.select_for_update().get(pk=two_factor_device(user=user).pk)
+        step = verify(device.secret, code, after=device.last_step)
+        if step is not None:
+            device.last_step = step
+            first = device.confirmed_at is None
+            if first:
+                device.confirmed_at = timezone.now()
+            device.save(update_fields=["last_step", "confirmed_at"])
+            request.session[OTP_SESSION_KEY] = True
+            request.session.cycle_key()
+            message = "two-factor device confirmed" if first else "two-factor code accepted"
+            audit_record(actor=user, action=AuditAction.LOGIN, obj=user, message=message, request=request)
+            return True
+    failures = request.session.get("otp_failures", 0) + 1
+    request.session["otp_failures"] = failures
+    audit_record(
+        actor=user, action=AuditAction.LOGIN_FAILED, obj=user, message="wrong two-factor code", request=request
+    )
+    if failures >= OTP_MAX_FAILURES:
+        logout(request)
+    return False

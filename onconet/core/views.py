@@ -328,3 +328,34 @@ def healthz(request: HttpRequest) -> HttpResponseBase:
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
     )
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator (first time) or confirm this session's one-time code."""
+    from onconet.core.totp import provisioning_uri
+
+    user = request_user(request)
+    device = services.two_factor_device(user=user)
+    target = request.GET.get("next") or request.POST.get("next") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    error = ""
+    if request.method == "POST":
+        if services.two_factor_check(user=user, code=request.POST.get("code", ""), request=request):
+            return redirect(target)
+        if not request.user.is_authenticated:  # too many wrong codes: signed out
+            return redirect("login")
+        error = _("That code is not right (or was already used). Enter the current code from your app.")
+    return render(
+        request,
+        "core/two_factor.html",
+        {
+            "setup": device.confirmed_at is None,
+            "secret": " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4)),
+            "uri": provisioning_uri(device.secret, user.username),
+            "error": error,
+            "next": target,
+        },
+        status=400 if error else 200,
+    )
