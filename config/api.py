@@ -77,6 +77,12 @@ def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     return _error(request, 400, "The database cannot store a value of this request (too long or out of range).")
 
 
+@api.exception_handler(OverflowError)
+def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A number beyond any database integer (an id or a filter): the query never ran.
+    return _error(request, 400, "A number in the request is out of range.")
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "Not found.")

@@ -13,6 +13,7 @@ from onconet.core.errors import InvalidInput, NotAllowed
 from onconet.core.http import request_user
 from onconet.core.models import User
 from onconet.core.roles import Role
+from onconet.core.scoping import require_permission
 from onconet.passports.models import Specialty
 
 router = Router(tags=["analytics"])
@@ -146,6 +147,7 @@ class BenchmarkIn(StrictSchema):
     "/analytics/benchmarks", response={200: list[BenchmarkOut], **ERRORS}, summary="Benchmarks and their sources"
 )
 def benchmarks(request: HttpRequest) -> Any:
+    require_permission(request_user(request), "analytics.view_benchmark", action="see benchmarks")
     return Benchmark.objects.all()
 
 

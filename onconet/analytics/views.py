@@ -501,6 +501,7 @@ def definition(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def benchmarks(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
+    require_permission(user, "analytics.view_benchmark", action="see benchmarks")
     error = None
     if request.method == "POST":
         try:

@@ -78,9 +78,8 @@ def regions(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
 
 @router.get("/regions/{code}", response={200: RegionOut, **ERRORS}, summary="One region by ISO 3166-2 code")
 def region(request: HttpRequest, code: str) -> Region:
-    return get_visible(
-        request_user(request), Region.objects.select_related("country", "federal_district"), code__iexact=code
-    )
+    user = request_user(request)
+    return get_visible(user, selectors.regions_list(user=user), code__iexact=code)
 
 
 # ---------------------------------------------------------------- facilities
@@ -141,7 +140,8 @@ def facilities(request: HttpRequest, filters: Query[FacilityFilters]) -> Any:
 
 @router.get("/facilities/{facility_id}", response={200: FacilityOut, **ERRORS}, summary="One facility")
 def facility(request: HttpRequest, facility_id: int) -> Facility:
-    return get_visible(request_user(request), Facility.objects.select_related("region"), pk=facility_id)
+    user = request_user(request)
+    return get_visible(user, selectors.facilities_list(user=user), pk=facility_id)
 
 
 @router.post("/facilities", response={201: FacilityOut, **ERRORS}, summary="Register a facility")

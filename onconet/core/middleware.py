@@ -44,6 +44,8 @@ class RequestLogMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, NotFound):
             raise Http404(exception.detail) from exception
+        if isinstance(exception, OverflowError):  # an id beyond any integer column: no such record
+            raise Http404("No such record.") from exception
         if isinstance(exception, NotAllowed):
             response = TemplateResponse(request, "403.html", {"detail": exception.detail}, status=403)
             return response.render()

@@ -32,6 +32,8 @@ def facilities_list(
     sort: str = "region",
 ) -> QuerySet[Facility]:
     qs = visible(user, Facility.objects.select_related("region", "parent", "located_in"))
+    if not user.has_perm("core.view_facility"):  # the directory is for roles that plan or report
+        qs = qs.none()
     if region_code:
         qs = qs.filter(region__code__iexact=region_code)
     if kind:
@@ -42,9 +44,10 @@ def facilities_list(
 
 
 def regions_list(*, user: AnyUser, query: str | None = None, federal_district: str | None = None) -> QuerySet[Region]:
-    qs = visible(user, Region.objects.select_related("federal_district", "country")).annotate(
-        facility_count=Count("facilities", filter=Q(facilities__is_active=True))
-    )
+    qs = visible(user, Region.objects.select_related("federal_district", "country"))
+    if not user.has_perm("core.view_region"):
+        qs = qs.none()
+    qs = qs.annotate(facility_count=Count("facilities", filter=Q(facilities__is_active=True)))
     if federal_district:
         qs = qs.filter(federal_district__code=federal_district)
     if query:

@@ -96,7 +96,10 @@ def regions(request: HttpRequest) -> HttpResponse:
 @login_required
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = request_user(request)
-    region = get_visible(user, Region.objects.select_related("federal_district", "country"), code__iexact=code)
+    regions = Region.objects.select_related("federal_district", "country")
+    if not user.has_perm("core.view_region"):
+        regions = regions.none()  # not in the user's directory: like a missing record
+    region = get_visible(user, regions, code__iexact=code)
     facilities = selectors.facilities_list(user=user, region_code=region.code, sort="name")
     return render(request, "core/region_detail.html", {"region": region, "facilities": facilities})
 
@@ -131,7 +134,7 @@ def facilities(request: HttpRequest) -> HttpResponse:
 @login_required
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
-    facility = get_visible(user, Facility.objects.select_related("region", "parent", "located_in"), pk=pk)
+    facility = get_visible(user, selectors.facilities_list(user=user), pk=pk)
     hosted = selectors.facilities_list(user=user).filter(located_in=facility)
     operated = selectors.facilities_list(user=user).filter(parent=facility)
     history = selectors.audit_entries(user=user, object_type="core.facility", object_id=str(facility.pk))[:20]

@@ -60,6 +60,8 @@ def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             return view(request, *args, **kwargs)
         except DomainError as exc:
             return outcome(exc.status_code, exc.summary())
+        except OverflowError:  # an id or number beyond any database integer
+            return outcome(400, "A number in the request is out of range.")
 
     return wrapper
 

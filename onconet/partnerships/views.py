@@ -587,8 +587,12 @@ def milestone_reach(request: HttpRequest, milestone_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Give the date the milestone was reached."))
     else:
-        services.milestone_reach(user=user, milestone=milestone, actual_date=day)
-        messages.success(request, _("The milestone was reached on %(date)s.") % {"date": day.isoformat()})
+        try:
+            services.milestone_reach(user=user, milestone=milestone, actual_date=day)
+        except InvalidInput as exc:
+            messages.error(request, exc.summary())
+        else:
+            messages.success(request, _("The milestone was reached on %(date)s.") % {"date": day.isoformat()})
     return redirect("partnerships:agreement", pk=milestone.agreement_id)
 
 

@@ -103,6 +103,8 @@ def passport_import(
     request: HttpRequest | None = None,
 ) -> ImportResult:
     """Import one region's workbook for `period`: all or nothing, upserting by the contract's keys."""
+    if user is not None:  # who may import at all, before the workbook is read (which region: checked below)
+        require_permission(user, "passports.change_passport", action="import passports")
     report = progress or (lambda percent, message: None)
     report(5, "checking values")
     parsed, problems = validate(book, period=period)

@@ -298,7 +298,8 @@ def section_row(request: HttpRequest, pk: int, section: str, row_id: int | None 
                 "passports/_row_form.html",
                 {"form": form, "section": section, "passport": passport, "row": instance},
             )
-        assert instance is not None
+        if instance is None:  # the add-row URL takes a POST; there is no row to show
+            return HttpResponse("Name a row to show, or POST a new one.", status=400)
         return render(request, "passports/_row.html", {**_row_context(passport, section, instance), "editable": True})
     form = SectionRowForm(request.POST, sheet=sheet, passport=passport)
     if form.is_valid():

@@ -16,7 +16,7 @@ from onconet.core.http import request_user
 from onconet.core.models import User
 from onconet.core.pagination import BoundedPagination
 from onconet.core.roles import Role
-from onconet.core.scoping import get_visible
+from onconet.core.scoping import get_visible, require_permission
 from onconet.tourism import selectors, services
 from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
 
@@ -78,7 +78,9 @@ def partner(request: HttpRequest, partner_id: int) -> Partner:
 )
 def partner_contacts(request: HttpRequest, partner_id: int) -> Any:
     user = request_user(request)
-    return selectors.partner_contacts(user=user, partner=get_visible(user, Partner.objects.all(), pk=partner_id))
+    partner = get_visible(user, Partner.objects.all(), pk=partner_id)  # another partner's: 404
+    require_permission(user, "tourism.view_partnercontact", action="see partners' contact persons")
+    return selectors.partner_contacts(user=user, partner=partner)
 
 
 @router.post("/partners/{partner_id}/contacts", response={201: ContactOut, **ERRORS}, summary="Add a contact person")

@@ -63,3 +63,15 @@ def test_nul_characters_are_refused_before_any_database(client, users):
     assert client.get("/fhir/Device?identifier=G%001", **headers).status_code == 400
     fine = client.post("/api/v1/standards", '{"code": "a\\\\u0000b"}', content_type="application/json", **headers)
     assert fine.status_code != 400 or "NUL" not in fine.json()["detail"]  # an escaped backslash is just text
+
+
+def test_numbers_beyond_any_integer_column_are_bad_input_not_errors(client, users):
+    from onconet.core.services import api_token_create
+
+    token = api_token_create(user=users["admin"], name="big")[1]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    huge = "2137986427050935417992336694575104"
+    assert client.get(f"/api/v1/scheduling/courses?facility={huge}", **headers).status_code == 400
+    assert client.get(f"/fhir/Device?_id={huge}", **headers).status_code in (200, 400)
+    client.force_login(users["admin"])
+    assert client.get(f"/facilities/{huge}/").status_code == 404
