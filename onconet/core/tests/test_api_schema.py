@@ -71,7 +71,8 @@ def test_numbers_beyond_any_integer_column_are_bad_input_not_errors(client, user
     token = api_token_create(user=users["admin"], name="big")[1]
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     huge = "2137986427050935417992336694575104"
-    assert client.get(f"/api/v1/scheduling/courses?facility={huge}", **headers).status_code == 400
+    # SQLite cannot bind it (refused as bad input); PostgreSQL compares it as a numeric and finds nothing
+    assert client.get(f"/api/v1/scheduling/courses?facility={huge}", **headers).status_code in (200, 400)
     assert client.get(f"/fhir/Device?_id={huge}", **headers).status_code in (200, 400)
     client.force_login(users["admin"])
     assert client.get(f"/facilities/{huge}/").status_code == 404
