@@ -187,8 +187,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# A running job's worker writes a heartbeat every JOB_HEARTBEAT_SECONDS; a job silent for JOB_LOST_AFTER_SECONDS
+# lost its worker (killed, machine gone) and is marked failed, retryable (checked every minute and at worker start).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
+JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 120)
 # Periodic work (run `celery -A config beat`, or `onconet serve` which embeds it): the scheduler's daily re-plan.
 CELERY_BEAT_SCHEDULE = {
+    "jobs-fail-lost": {"task": "onconet.jobs_fail_lost", "schedule": 60, "options": {"expires": 55}},
     "scheduling-daily-replan": {
         "task": "onconet.scheduling.daily_replan",
         "schedule": 24 * 60 * 60,

@@ -275,6 +275,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Which worker process runs the job ("host:pid"), and when it last showed it is alive: a running job whose
+    # heartbeat is older than JOB_LOST_AFTER_SECONDS lost its worker and is marked failed (and can be retried).
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

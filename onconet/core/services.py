@@ -453,7 +453,9 @@ def job_retry(*, user: User, job: Job) -> Job:
         raise DomainError(f"Only a failed job can be retried; this one is {job.status}.")
     if job.created_by_id != user.pk and not user.is_superuser:
         raise NotAllowed("Only the person who started a job, or an admin, may retry it.")
-    Job.objects.filter(pk=job.pk).update(status="queued", progress=0, error="", finished_at=None)
+    Job.objects.filter(pk=job.pk).update(
+        status="queued", progress=0, error="", finished_at=None, worker="", heartbeat_at=None
+    )
     job.refresh_from_db()
     audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=job, message="retried")
     transaction.on_commit(lambda: run_job.delay(job.pk))

@@ -1,9 +1,11 @@
 """Background jobs: the runner, and a real worker end to end on the embedded broker and on Redis."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from conftest import make_facility
 from onconet.core import jobs, services
@@ -99,3 +101,91 @@ def test_real_worker_runs_a_job_on_the_configured_broker(celery_worker_thread, u
 def test_real_worker_runs_a_job_on_redis(celery_worker_thread, users, settings):
     assert settings.CELERY_BROKER_URL.startswith(("redis://", "amqp://")), settings.CELERY_BROKER_URL
     _run_through_worker(users)
+
+
+@pytest.mark.django_db
+def test_a_job_running_on_a_live_worker_is_not_run_again_by_a_redelivered_message(users):
+    now = timezone.now()
+    job = Job.objects.create(
+        kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
+        worker="other-host:42", heartbeat_at=now,
+    )  # fmt: skip
+    execute_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.worker) == (JobStatus.RUNNING, 1, "other-host:42")
+    assert jobs.jobs_fail_lost() == []
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_declared_lost_and_can_be_retried(users, settings):
+    settings.JOB_LOST_AFTER_SECONDS = 60
+    now = timezone.now()
+    stale = Job.objects.create(
+        kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
+        worker="dead-host:7", heartbeat_at=now - timedelta(seconds=61),
+    )  # fmt: skip
+    fresh = Job.objects.create(
+        kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
+        worker="live-host:8", heartbeat_at=now - timedelta(seconds=30),
+    )  # fmt: skip
+    queued = Job.objects.create(kind="network_census", created_by=users["analyst"])
+    assert jobs.jobs_fail_lost(now=now) == [stale.pk]
+    stale.refresh_from_db()
+    assert stale.status == JobStatus.FAILED
+    assert stale.error == jobs.LOST_MESSAGE
+    assert Job.objects.get(pk=fresh.pk).status == JobStatus.RUNNING
+    assert Job.objects.get(pk=queued.pk).status == JobStatus.QUEUED
+    services.job_retry(user=users["analyst"], job=stale)
+    execute_job(stale.pk)
+    stale.refresh_from_db()
+    assert (stale.status, stale.attempts, stale.worker) == (JobStatus.SUCCEEDED, 2, jobs.worker_name())
+
+
+@pytest.mark.django_db
+def test_a_redelivered_message_takes_over_a_job_whose_heartbeat_stopped(users, settings):
+    settings.JOB_LOST_AFTER_SECONDS = 60
+    job = Job.objects.create(
+        kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
+        worker="dead-host:7", heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+    execute_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 2)
+
+
+@pytest.mark.django_db
+def test_a_worker_that_lost_its_job_does_not_overwrite_it(users, monkeypatch):
+    monkeypatch.setattr(jobs, "_REGISTRY", dict(jobs._REGISTRY))
+
+    @register_job_kind("test_slow", label="slow", permission="core.view_job")
+    def slow(job, progress):
+        # meanwhile its heartbeat was judged stale and the job declared lost (a long pause, a network split)
+        jobs.jobs_fail_lost(now=timezone.now() + timedelta(hours=1))
+        return {"late": True}
+
+    job = services.job_start(user=users["analyst"], kind="test_slow")
+    execute_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == jobs.LOST_MESSAGE
+    assert job.result is None
+
+
+@pytest.mark.django_db
+def test_progress_is_written_with_a_heartbeat_outside_the_handlers_transaction(users, monkeypatch):
+    monkeypatch.setattr(jobs, "_REGISTRY", dict(jobs._REGISTRY))
+    seen = []
+
+    @register_job_kind("test_steps", label="steps", permission="core.view_job")
+    def steps(job, progress):
+        progress(30, "reading")
+        seen.append(Job.objects.values_list("progress", "message").get(pk=job.pk))
+        with transaction.atomic():
+            progress(60, "writing")  # would lock the job's row until the commit: only remembered
+            seen.append(Job.objects.values_list("progress", "message").get(pk=job.pk))
+        return {}
+
+    job = services.job_start(user=users["analyst"], kind="test_steps")
+    execute_job(job.pk)
+    assert seen == [(30, "reading"), (30, "reading")]
+    assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
