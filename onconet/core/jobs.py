@@ -186,6 +186,20 @@ LOST_MESSAGE = (
 )
 
 
+def jobs_to_resend(*, now: datetime | None = None) -> list[int]:
+    """Queued jobs whose message was sent JOB_RESEND_AFTER_SECONDS ago and not picked up (a broker that was down or
+    lost its queue); they are marked as sent now, and the caller sends them. At most one resend per period."""
+    now = now or timezone.now()
+    stale = Job.objects.filter(status=JobStatus.QUEUED).filter(
+        Q(sent_at__lt=now - timedelta(seconds=settings.JOB_RESEND_AFTER_SECONDS)) | Q(sent_at=None)
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    if ids:
+        Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(sent_at=now)
+        logger.warning("jobs %s waited too long in the queue; sending them again", ids)
+    return ids
+
+
 def jobs_fail_lost(*, now: datetime | None = None) -> list[int]:
     """Mark running jobs whose worker stopped beating as failed (retryable); returns their ids."""
     cutoff = _lost_before(now or timezone.now())

@@ -279,6 +279,9 @@ class Job(models.Model):
     # heartbeat is older than JOB_LOST_AFTER_SECONDS lost its worker and is marked failed (and can be retried).
     worker = models.CharField(_("worker"), max_length=255, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # When its message was last handed to the broker: a job queued long ago is sent again (the broker was down, or
+    # lost its queue); a duplicate message is harmless, as only a queued job can be claimed.
+    sent_at = models.DateTimeField(_("sent to the workers"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

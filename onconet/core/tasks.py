@@ -3,7 +3,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
-from onconet.core.jobs import execute_job, jobs_fail_lost
+from onconet.core.jobs import execute_job, jobs_fail_lost, jobs_to_resend
 
 
 @shared_task(name="onconet.run_job", acks_late=True, reject_on_worker_lost=True)
@@ -12,17 +12,22 @@ def run_job(job_id: int) -> None:
     execute_job(job_id)
 
 
-@shared_task(name="onconet.jobs_fail_lost", ignore_result=True)
-def fail_lost_jobs() -> list[int]:
-    """Mark running jobs whose worker died as failed (celery beat runs this every minute)."""
-    return jobs_fail_lost()
+@shared_task(name="onconet.jobs_watch", ignore_result=True)
+def watch_jobs() -> dict[str, list[int]]:
+    """Every minute (celery beat): mark running jobs whose worker died as failed, and send again the queued jobs
+    no worker has picked up (their first message was lost)."""
+    lost = jobs_fail_lost()
+    resent = jobs_to_resend()
+    for job_id in resent:
+        run_job.delay(job_id)
+    return {"lost": lost, "resent": resent}
 
 
 @worker_ready.connect
 def _fail_lost_jobs_at_start(**_: Any) -> None:
-    """A worker that starts (perhaps in place of one that was killed) first clears jobs left running by dead ones."""
+    """A worker that starts (perhaps in place of one that was killed) first clears jobs left by dead ones."""
     try:
-        jobs_fail_lost()
+        watch_jobs()
     except Exception:  # the database may be unreachable for a moment; beat tries again within a minute
         import logging
 

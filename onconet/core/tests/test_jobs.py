@@ -189,3 +189,34 @@ def test_progress_is_written_with_a_heartbeat_outside_the_handlers_transaction(u
     execute_job(job.pk)
     assert seen == [(30, "reading"), (30, "reading")]
     assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_a_job_whose_message_never_reached_the_broker_is_sent_again(
+    users, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The broker is down when the job is queued: the request still succeeds, the job waits queued, and the
+    every-minute watch sends it again once it has waited JOB_RESEND_AFTER_SECONDS — once per period."""
+    from kombu.exceptions import OperationalError
+
+    from onconet.core import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.run_job, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_start(user=users["analyst"], kind="network_census")
+    assert Job.objects.get(pk=job.pk).status == JobStatus.QUEUED
+
+    settings.JOB_RESEND_AFTER_SECONDS = 600
+    sent = []
+    monkeypatch.setattr(tasks.run_job, "delay", sent.append)
+    assert tasks.watch_jobs() == {"lost": [], "resent": []}  # not yet: it may simply be waiting its turn
+    Job.objects.filter(pk=job.pk).update(sent_at=timezone.now() - timedelta(seconds=601))
+    assert tasks.watch_jobs() == {"lost": [], "resent": [job.pk]}
+    assert sent == [job.pk]
+    assert tasks.watch_jobs()["resent"] == []  # sent again just now: not again within the period
+    execute_job(sent[0])
+    assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
+    assert tasks.watch_jobs()["resent"] == []
