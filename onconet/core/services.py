@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +92,7 @@ def federal_districts_import_csv(*, path: Path | None = None) -> int:
 
 
 REGION_COLUMNS = {"iso_code", "name_en", "subdivision_type", "federal_district", "population_2010_census"}
+MAX_POPULATION = 2_147_483_647  # the largest PositiveIntegerField on every database
 
 
 def regions_import_csv(*, path: Path | None = None, population_year: int = 2010) -> int:
@@ -99,18 +101,37 @@ def regions_import_csv(*, path: Path | None = None, population_year: int = 2010)
     Each ISO 3166-2 code must be known to pycountry; the federal district (if given) must be on record.
     """
     path = path or REFERENCE_DIR / "ru_regions.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")  # with or without the byte order mark Excel writes
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path.name} is not UTF-8 text.", errors=[FieldProblem("not UTF-8", "file")]) from exc
+    if "\x00" in text:  # no database text column stores one (PostgreSQL refuses it outright)
+        raise InvalidInput(f"{path.name} is not text.", errors=[FieldProblem("contains a NUL character", "file")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # \r, \r\n or \n end a line
+    try:
         missing = REGION_COLUMNS - set(reader.fieldnames or [])
-        if missing:
-            raise InvalidInput(f"{path.name}: missing columns {', '.join(sorted(missing))}.")
-        rows = list(reader)
+        rows = [] if missing else list(reader)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise InvalidInput(
+            f"{path.name} cannot be read as CSV.",
+            errors=[FieldProblem(str(exc), "file", location={"row": reader.line_num})],
+        ) from exc
+    if missing:
+        raise InvalidInput(
+            f"{path.name}: missing columns {', '.join(sorted(missing))}.",
+            errors=[FieldProblem("missing column", column, location={"row": 1}) for column in sorted(missing)],
+        )
     districts = {fd.name_en.lower(): fd for fd in FederalDistrict.objects.all()}
     countries = {c.code: c for c in Country.objects.all()}
     problems: list[FieldProblem] = []
     parsed: list[dict[str, Any]] = []
+    lengths = {
+        "name_en": Region._meta.get_field("name").max_length or 0,
+        "subdivision_type": Region._meta.get_field("subdivision_type").max_length or 0,
+    }
     for number, row in enumerate(rows, start=2):
         where = {"row": number}
+        row = {key: value or "" for key, value in row.items() if isinstance(value, str | None)}  # short rows: None
         code = row["iso_code"].strip().upper()
         subdivision = pycountry.subdivisions.get(code=code)
         if subdivision is None:
@@ -127,10 +148,15 @@ def regions_import_csv(*, path: Path | None = None, population_year: int = 2010)
         population_raw = row.get("population_2010_census", "").strip()
         population = None
         if population_raw:
-            if not population_raw.isdigit():
+            if not (population_raw.isascii() and population_raw.isdigit()):  # "²" is a digit to isdigit()
                 problems.append(FieldProblem("must be a whole number", "population", population_raw, where))
+            elif len(population_raw) > 10 or int(population_raw) > MAX_POPULATION:
+                problems.append(FieldProblem(f"must be at most {MAX_POPULATION}", "population", population_raw, where))
             else:
                 population = int(population_raw)
+        for field, longest in lengths.items():
+            if len(row.get(field, "")) > longest:
+                problems.append(FieldProblem(f"at most {longest} characters", field, row[field], where))
         parsed.append(
             {
                 "code": code,
@@ -439,9 +465,11 @@ def job_start(*, user: User, kind: str, params: dict[str, Any] | None = None, in
     require_permission(user, job_kind.permission, action=f"start {job_kind.label} jobs")
     if not job_kind.user_startable and not internal:
         raise InvalidInput(f'Jobs of kind "{kind}" are started by the page or API that prepares them.')
-    job = Job.objects.create(kind=kind, params=params or {}, created_by=user)
+    job = Job.objects.create(kind=kind, params=params or {}, created_by=user, sent_at=timezone.now())
     audit_record(actor=user, action=AuditAction.CREATE, obj=job)
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    # robust: a broker that is down for a moment does not fail the request; the job stays queued and the
+    # every-minute watch (core.tasks.watch_jobs) sends it again
+    transaction.on_commit(lambda: run_job.delay(job.pk), robust=True)
     return job
 
 
@@ -454,11 +482,11 @@ def job_retry(*, user: User, job: Job) -> Job:
     if job.created_by_id != user.pk and not user.is_superuser:
         raise NotAllowed("Only the person who started a job, or an admin, may retry it.")
     Job.objects.filter(pk=job.pk).update(
-        status="queued", progress=0, error="", finished_at=None, worker="", heartbeat_at=None
+        status="queued", progress=0, error="", finished_at=None, worker="", heartbeat_at=None, sent_at=timezone.now()
     )
     job.refresh_from_db()
     audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=job, message="retried")
-    transaction.on_commit(lambda: run_job.delay(job.pk))
+    transaction.on_commit(lambda: run_job.delay(job.pk), robust=True)
     return job
 
 

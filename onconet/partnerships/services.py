@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import available_timezones
@@ -633,6 +633,20 @@ CSV_COLUMNS = ("country", "indicator", "year", "value", "unit", "source", "sourc
 REQUIRED_COLUMNS = ("country", "indicator", "year", "value", "source")
 
 
+def _csv_rows(reader: csv.DictReader[str]) -> Iterator[dict[str, str]]:
+    """The reader's rows (its line_num stays right); what the csv module cannot read is InvalidInput."""
+    try:
+        yield from reader
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise _unreadable(exc, reader.line_num) from exc
+
+
+def _unreadable(exc: csv.Error, line: int) -> InvalidInput:
+    return InvalidInput(
+        "The file cannot be read as CSV.", errors=[FieldProblem(str(exc), "file", location={"line": line})]
+    )
+
+
 def country_indicators_import(*, user: User, data: bytes) -> int:
     """Country indicators from a CSV with a source on every row: all rows or none; every problem with its line."""
     require_permission(user, "partnerships.add_countryindicator", action="import country indicators")
@@ -640,8 +654,13 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The file is not UTF-8 text.", errors=[FieldProblem("not UTF-8", "file")]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    if "\x00" in text:  # no database text column stores one (PostgreSQL refuses it outright)
+        raise InvalidInput("The file is not text.", errors=[FieldProblem("contains a NUL character", "file")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # \r, \r\n or \n end a line
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise _unreadable(exc, reader.line_num) from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
@@ -651,7 +670,7 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
     countries = {c.code: c for c in Country.objects.all()}
     problems: list[FieldProblem] = []
     rows: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for raw in reader:
+    for raw in _csv_rows(reader):
         number = reader.line_num  # the physical line the row ends on (a quoted field may span lines)
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         where = {"line": number}

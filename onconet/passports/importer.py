@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from onconet.core.models import Facility, FacilityKind, Region
+from onconet.core.spreadsheets import FORMULA_PREFIXES
 from onconet.passports.models import Standard
 from onconet.passports.sheets import FACILITIES, SHEETS, Column, Sheet
 from onconet.passports.workbook import Problem, RawWorkbook
@@ -125,6 +126,8 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, float) and value.is_integer():
             text = str(int(value))
         text = text.strip()
+        if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+            text = text[1:].strip()  # our exports escape formula-like text so; take it back as it was
         if column.type == "code":
             text = text.upper()
         if len(text) > column.max_length:
@@ -157,7 +160,10 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
             text = str(value).strip()
             if not (text.isdigit() or (text.startswith("-") and text[1:].isdigit())):
                 return None, "must be a whole number"
-            number = int(text)
+            try:
+                number = int(text)
+            except ValueError:  # "²" is a digit to isdigit(), and int() converts at most 4300 digits
+                return None, "must be a whole number"
     else:  # decimal
         if isinstance(value, bool):
             return None, "must be a number"
@@ -171,6 +177,9 @@ def _convert(column: Column, value: Any) -> tuple[Any, str | None]:
         return None, f"must be at least {column.minimum:g}"
     if column.maximum is not None and number > column.maximum:
         return None, f"must be at most {column.maximum:g}"
+    if column.places is not None and number.as_tuple().exponent < -column.places:
+        # round as the database would store it, so that the checks see the stored value (fte 0.004 is 0.00)
+        number = number.quantize(Decimal(1).scaleb(-column.places), rounding=ROUND_HALF_UP)
     return number, None
 
 

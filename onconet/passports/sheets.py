@@ -34,6 +34,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 255
+    places: int | None = None  # decimals: the digits after the point that the database keeps
     help: str = ""
 
 
@@ -56,6 +57,7 @@ def _values(choices: type) -> tuple[str, ...]:
     return tuple(choices.values)  # type: ignore[attr-defined]
 
 
+MAX_COUNT = 2_147_483_647  # the largest PositiveIntegerField on every database
 REGION_CODE = Column("region_code", "code", required=True, max_length=6, help="ISO 3166-2, e.g. RU-KLU")
 FACILITY_CODE = Column("facility_code", "code", required=True, max_length=40)
 
@@ -64,8 +66,8 @@ REGION = Sheet(
     (
         REGION_CODE,
         Column("period", "int", required=True, minimum=1990, maximum=2100, help="the reporting year"),
-        Column("population", "int", required=True, minimum=1, help="persons"),
-        Column("cancer_incidence", "int", minimum=0, help="new cancer cases last year"),
+        Column("population", "int", required=True, minimum=1, maximum=MAX_COUNT, help="persons"),
+        Column("cancer_incidence", "int", minimum=0, maximum=MAX_COUNT, help="new cancer cases last year"),
         Column("dispensary_facility_code", "code", max_length=40, help="the central oncology dispensary"),
     ),
     key=("region_code",),
@@ -81,8 +83,8 @@ FACILITIES = Sheet(
         Column("parent_facility_code", "code", max_length=40, help="the organisation that runs it"),
         Column("located_in_facility_code", "code", max_length=40, help="the building it sits in, if another's"),
         Column("address", "text"),
-        Column("latitude", "decimal", minimum=-90, maximum=90),
-        Column("longitude", "decimal", minimum=-180, maximum=180),
+        Column("latitude", "decimal", minimum=-90, maximum=90, places=5),
+        Column("longitude", "decimal", minimum=-180, maximum=180, places=5),
         Column("building_condition", "choice", choices=_values(BuildingCondition)),
         Column("opened_year", "int", minimum=1700, maximum=2100),
     ),
@@ -96,7 +98,7 @@ STAFF = Sheet(
         Column("staff_id", "code", required=True, max_length=40, help="pseudonymous; never a name"),
         Column("specialty", "choice", required=True, choices=_values(Specialty)),
         Column("birth_year", "int", required=True, help="between period − 90 and period − 18"),
-        Column("fte", "decimal", required=True, minimum=0, maximum=1.5, help="0 < fte ≤ 1.5"),
+        Column("fte", "decimal", required=True, minimum=0, maximum=1.5, places=2, help="0 < fte ≤ 1.5"),
         Column("sex", "choice", choices=_values(Sex)),
         Column("hired_year", "int", minimum=1940, maximum=2100),
     ),
@@ -113,9 +115,9 @@ EQUIPMENT = Sheet(
         Column("condition", "choice", required=True, choices=_values(EquipmentCondition)),
         Column("manufacturer", "text", max_length=120),
         Column("model", "text", max_length=120),
-        Column("available_hours_per_week", "decimal", minimum=0, maximum=168),
-        Column("used_hours_per_week", "decimal", minimum=0, maximum=168, help="≤ available_hours_per_week"),
-        Column("procedures_last_year", "int", minimum=0),
+        Column("available_hours_per_week", "decimal", minimum=0, maximum=168, places=1),
+        Column("used_hours_per_week", "decimal", minimum=0, maximum=168, places=1, help="≤ available_hours_per_week"),
+        Column("procedures_last_year", "int", minimum=0, maximum=MAX_COUNT),
     ),
     key=("equipment_id",),
 )
@@ -125,9 +127,9 @@ BEDS = Sheet(
         REGION_CODE,
         FACILITY_CODE,
         Column("profile", "choice", required=True, choices=_values(BedProfile)),
-        Column("beds", "int", required=True, minimum=0),
+        Column("beds", "int", required=True, minimum=0, maximum=MAX_COUNT),
         Column("located_in_facility_code", "code", max_length=40, help="the hospital the beds sit in"),
-        Column("occupancy_rate", "decimal", minimum=0, maximum=1, help="0–1"),
+        Column("occupancy_rate", "decimal", minimum=0, maximum=1, places=3, help="0–1"),
     ),
     key=("facility_code", "profile", "located_in_facility_code"),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -190,9 +190,17 @@ def _read_csv(name: str, raw: bytes, book: RawWorkbook) -> None:
         if delimiter in first_line and "," not in first_line:
             book.problems.append(Problem(sheet_name, 1, "", None, f"The columns are separated by {label}; use commas."))
             return
-    reader: Iterator[list[str]] = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    _add_sheet(book, sheet_name, list(header), ((n, list(r)) for n, r in enumerate(reader, start=2)))
+    if "\x00" in text:  # no database text column stores one (PostgreSQL refuses it outright)
+        book.problems.append(Problem(sheet_name, None, "", None, "The file contains a NUL character; it is not text."))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))  # \r, \r\n or \n end a line
+    try:
+        lines = list(reader)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        book.problems.append(Problem(sheet_name, reader.line_num, "", None, f"The file cannot be read as CSV: {exc}."))
+        return
+    header = lines[0] if lines else []
+    _add_sheet(book, sheet_name, list(header), enumerate(lines[1:], start=2))
 
 
 def _check_sheets(book: RawWorkbook) -> None:

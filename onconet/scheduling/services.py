@@ -269,8 +269,16 @@ def courses_import_csv(*, user: User, data: bytes) -> list[Course]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("The file is not UTF-8 text.") from exc
-    reader = csv.DictReader(io.StringIO(text))
+        raise InvalidInput("The file is not UTF-8 text.", errors=[FieldProblem("not UTF-8", "file")]) from exc
+    if "\x00" in text:  # no database text column stores one (PostgreSQL refuses it outright)
+        raise InvalidInput("The file is not text.", errors=[FieldProblem("contains a NUL character", "file")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # \r, \r\n or \n end a line
+    try:
+        records = list(reader)
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise InvalidInput(
+            "The file cannot be read as CSV.", errors=[FieldProblem(f"line {reader.line_num}: {exc}", "file")]
+        ) from exc
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise InvalidInput(
@@ -281,7 +289,8 @@ def courses_import_csv(*, user: User, data: bytes) -> list[Course]:
     problems: list[FieldProblem] = []
     rows: list[tuple[str, Facility, Protocol, dt.date, int]] = []
     codes: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    longest = Course._meta.get_field("code").max_length
+    for line, row in enumerate(records, start=2):
         where = f"line {line}"
         code = (row.get("code") or "").strip()
         facility = facilities.get((row.get("facility") or "").strip())
@@ -296,7 +305,12 @@ def courses_import_csv(*, user: User, data: bytes) -> list[Course]:
             problems.append(FieldProblem(f"{where}: a date YYYY-MM-DD", "ready_date", row.get("ready_date")))
             ready = None
         urgency_text = (row.get("urgency") or "").strip()
-        urgency = int(urgency_text) if urgency_text.isdigit() else None
+        try:
+            urgency: int | None = int(urgency_text)
+        except ValueError:  # also "²", a digit to isdigit() but not to int()
+            urgency = None
+        if longest is not None and len(code) > longest:
+            problems.append(FieldProblem(f"{where}: at most {longest} characters", "code", code))
         if code and code in codes:
             problems.append(FieldProblem(f"{where}: duplicate in the file", "code", code))
         codes.add(code)
@@ -310,7 +324,7 @@ def courses_import_csv(*, user: User, data: bytes) -> list[Course]:
     if problems:
         raise InvalidInput(f"{len(problems)} problem(s); nothing was imported.", errors=problems)
     if not rows:
-        raise InvalidInput("The file has no courses.")
+        raise InvalidInput("The file has no courses.", errors=[FieldProblem("no rows", "file")])
     with transaction.atomic():
         created = [
             Course.objects.create(

@@ -3,16 +3,57 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from onconet.core.errors import FieldProblem, InvalidInput
 from onconet.core.reference_data import is_currency_code
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal(10) ** 12  # an amount column holds 14 digits, two of them after the point
 
 
 def money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def amount_in(value: object, *, field: str = "amount", below: Decimal = MAX_AMOUNT) -> Decimal:
+    """`value` (a number or its text) as money, or InvalidInput: not a number, not finite, or too large to store."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if isinstance(value, bool) or not number.is_finite():
+        raise InvalidInput(
+            f"{field}: {value!s:.40} is not a number.", errors=[FieldProblem("not a number", field, str(value))]
+        )
+    if abs(number) >= below:
+        raise InvalidInput(
+            f"{field}: {number} is too large.",
+            errors=[FieldProblem(f"must be less than {below:,}", field, str(number))],
+        )
+    return money(number)
+
+
+MAX_RATE = Decimal(10) ** 8  # a rate column holds 14 digits, six of them after the point
+RATE_PLACES = Decimal("0.000001")
+
+
+def rate_in(value: object, *, field: str = "rate") -> Decimal:
+    """Roubles per unit as the rates table keeps them (six places), or InvalidInput: not a number, not above 0
+    once rounded (a rate of 0 would divide by zero), or too large to store."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        if isinstance(value, bool) or not number.is_finite() or not 0 < number < MAX_RATE:
+            raise InvalidOperation
+        rate = number.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+        if rate <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        raise InvalidInput(
+            "The rate must be a positive number.",
+            errors=[FieldProblem(f"must be > 0 and < {MAX_RATE:,}, at least {RATE_PLACES}", field, str(value))],
+        ) from None
+    return rate
 
 
 def currency_code(code: str, *, field: str = "currency") -> str:

@@ -52,7 +52,7 @@ from onconet.tourism.models import (
     SupportTask,
     TaskKind,
 )
-from onconet.tourism.money import convert, currency_code, money, rate_on
+from onconet.tourism.money import CENT, MAX_AMOUNT, amount_in, convert, currency_code, money, rate_in, rate_on
 from onconet.tourism.workflow import TRANSITIONS, allowed_next
 
 
@@ -140,14 +140,7 @@ def exchange_rate_set(*, user: User, day: date, currency: str, rate: Decimal | s
     """Enter the rate of a currency on a day (roubles per unit)."""
     require_permission(user, "tourism.add_exchangerate", action="enter exchange rates")
     code = currency_code(currency)
-    try:
-        value = Decimal(str(rate))
-        if not value.is_finite() or value <= 0:
-            raise InvalidOperation
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            "The rate must be a positive number.", errors=[FieldProblem("must be > 0", "rate", str(rate))]
-        ) from exc
+    value = rate_in(rate)
     entry, _ = ExchangeRate.objects.update_or_create(date=day, currency=code, defaults={"rate": value})
     audit_record(actor=user, action=AuditAction.UPDATE, obj=entry)
     return entry
@@ -159,12 +152,25 @@ def exchange_rates_import_csv(*, user: User, data: bytes) -> int:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("The file is not UTF-8 encoded.") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    if set(reader.fieldnames or []) != {"date", "currency", "rate"}:
-        raise InvalidInput("The columns must be exactly: date, currency, rate.")
+        raise InvalidInput("The file is not UTF-8 encoded.", errors=[FieldProblem("not UTF-8", "file")]) from exc
+    if "\x00" in text:  # no database text column stores one (PostgreSQL refuses it outright)
+        raise InvalidInput("The file is not text.", errors=[FieldProblem("contains a NUL character", "file")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # \r, \r\n or \n end a line
+    try:
+        header = set(reader.fieldnames or [])
+        records = list(reader) if header == {"date", "currency", "rate"} else []
+    except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+        raise InvalidInput(
+            "The file cannot be read as CSV.",
+            errors=[FieldProblem(str(exc), "file", location={"row": reader.line_num})],
+        ) from exc
+    if header != {"date", "currency", "rate"}:
+        raise InvalidInput(
+            "The columns must be exactly: date, currency, rate.",
+            errors=[FieldProblem("expected date, currency, rate", "file", ", ".join(reader.fieldnames or []))],
+        )
     rows, problems = [], []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(records, start=2):
         where = {"row": number}
         try:
             day = date.fromisoformat((row["date"] or "").strip())
@@ -176,10 +182,8 @@ def exchange_rates_import_csv(*, user: User, data: bytes) -> int:
             problems.append(FieldProblem("unknown currency", "currency", code, where))
             continue
         try:
-            value = Decimal((row["rate"] or "").strip())
-            if not value.is_finite() or value <= 0:
-                raise InvalidOperation
-        except InvalidOperation:
+            value = rate_in(row["rate"] or "")
+        except InvalidInput:
             problems.append(FieldProblem("must be a positive number", "rate", row["rate"], where))
             continue
         rows.append((day, code, value))
@@ -470,21 +474,31 @@ def referral_submit(
     return referral
 
 
-def invoice_balance(invoice: Invoice) -> Decimal:
-    """What is still owed: total − credit notes − payments + refunds (negative: a credit)."""
+def _received(invoice: Invoice) -> Decimal:
+    """Payments less refunds."""
     paid = Decimal(0)
     for kind, amount in invoice.payments.values_list("kind", "amount"):
         paid += amount if kind == PaymentKind.PAYMENT else -amount
-    credited = sum((c for c in invoice.credit_notes.values_list("amount", flat=True)), Decimal(0))
-    return money(invoice.total - credited - paid)
+    return paid
+
+
+def _credited(invoice: Invoice) -> Decimal:
+    return sum((c for c in invoice.credit_notes.values_list("amount", flat=True)), Decimal(0))
+
+
+def invoice_balance(invoice: Invoice) -> Decimal:
+    """What is still owed: total − credit notes − payments + refunds (negative: a credit)."""
+    return money(invoice.total - _credited(invoice) - _received(invoice))
 
 
 def _prepaid_enough(referral: Referral) -> bool:
+    """Whether the money received covers the contract's share of what is owed (a credit note lowers what is owed;
+    it is not a payment)."""
     invoice = referral.invoices.order_by("-issued_on", "-id").first()
     if invoice is None:
         return False
-    required = money(invoice.total * (referral.contract.prepayment_share if referral.contract else 1))
-    return invoice.total - invoice_balance(invoice) >= required
+    share = referral.contract.prepayment_share if referral.contract else 1
+    return _received(invoice) >= money((invoice.total - _credited(invoice)) * share)
 
 
 def referral_transition(
@@ -558,7 +572,8 @@ def referral_transition(
             action=AuditAction.STATE_CHANGE,
             obj=referral,
             changes={"state": [before, referral.state]},
-            message=comment,
+            # the comment stays with the referral's history (cleared on anonymisation); the log names the step only
+            message=name,
             request=request,
         )
     return referral
@@ -603,6 +618,27 @@ def _next_number(prefix: str, model: type[Any]) -> str:
     return f"{prefix}-{year}-{count:05d}"
 
 
+MAX_UNIT_PRICE = Decimal(10) ** 10  # QuoteLine.unit_price: 12 digits, two of them after the point
+MAX_QUANTITY = Decimal(10) ** 6  # QuoteLine.quantity: 8 digits, two of them after the point
+
+
+def _quantity(value: object, field: str, problems: list[FieldProblem]) -> Decimal | None:
+    """A quote line's quantity: a number above 0, below a million, with at most two decimals."""
+    try:
+        quantity = Decimal(str(value).strip()) if not isinstance(value, bool) else Decimal("NaN")
+    except InvalidOperation:
+        quantity = Decimal("NaN")
+    if not quantity.is_finite():
+        problems.append(FieldProblem("must be a number", field, str(value)))
+    elif not 0 < quantity < MAX_QUANTITY:
+        problems.append(FieldProblem(f"must be > 0 and < {MAX_QUANTITY:,}", field, str(quantity)))
+    elif quantity != quantity.quantize(CENT):
+        problems.append(FieldProblem("at most two decimals", field, str(quantity)))
+    else:
+        return quantity
+    return None
+
+
 def quote_create(
     *, user: User, referral: Referral, lines: list[dict[str, Any]], issued_on: date | None = None, valid_days: int = 30
 ) -> Quote:
@@ -623,7 +659,8 @@ def quote_create(
     rate = rate_on(contract.currency, issued_on)
     priced = []
     for index, item in enumerate(lines):
-        line = covered.get(item.get("service", ""))
+        code = item.get("service", "")
+        line = covered.get(code) if isinstance(code, str) else None
         if line is None:
             problems.append(
                 FieldProblem(
@@ -631,20 +668,25 @@ def quote_create(
                 )
             )
             continue
-        quantity = Decimal(str(item.get("quantity", 1)))
-        if quantity <= 0:
-            problems.append(FieldProblem("must be > 0", f"lines[{index}].quantity", str(quantity)))
+        quantity = _quantity(item.get("quantity", 1), f"lines[{index}].quantity", problems)
+        if quantity is None:
             continue
         if line.price is not None:
             unit = line.price
         else:
             base = convert(line.service.base_price, rate_from=Decimal(1), rate_to=rate)
             unit = money(base * (100 - (line.discount_percent or 0)) / 100)
-        priced.append(
-            QuoteLine(service=line.service, quantity=quantity, unit_price=unit, amount=money(unit * quantity))
-        )
+        amount = money(unit * quantity)
+        if unit >= MAX_UNIT_PRICE or amount >= MAX_AMOUNT:
+            problems.append(
+                FieldProblem(f"{amount} {contract.currency} is more than an invoice holds", f"lines[{index}]", code)
+            )
+            continue
+        priced.append(QuoteLine(service=line.service, quantity=quantity, unit_price=unit, amount=amount))
     if not lines:
         problems.append(FieldProblem("add at least one service", "lines"))
+    if sum((line.amount for line in priced), Decimal(0)) >= MAX_AMOUNT:
+        problems.append(FieldProblem(f"the total is more than an invoice holds ({MAX_AMOUNT:,})", "lines"))
     _problems_or_raise(problems, "The quote is not valid.")
     with transaction.atomic():
         quote = Quote.objects.create(
@@ -693,12 +735,7 @@ def payment_record(
     """Record a payment or a refund; more than the balance only as an explicit overpayment credit."""
     _require_role(user, {Role.FINANCE_OFFICER}, "record payments")
     invoice = get_visible(user, Invoice.objects.all(), pk=invoice.pk)
-    try:
-        value = money(amount)
-    except InvalidOperation as exc:
-        raise InvalidInput(
-            "The amount must be a number.", errors=[FieldProblem("not a number", "amount", str(amount))]
-        ) from exc
+    value = amount_in(amount)  # not NaN, not beyond what the column stores
     if value <= 0:
         raise InvalidInput("The amount must be positive.", errors=[FieldProblem("must be > 0", "amount", str(value))])
     if kind not in PaymentKind.values:
@@ -711,7 +748,7 @@ def payment_record(
             errors=[FieldProblem("more than the balance", "amount", str(value))],
         )
     if kind == PaymentKind.REFUND:
-        paid = invoice.total - balance
+        paid = _received(invoice)  # money that came in; a credit note is no payment to give back
         if value > paid:
             raise InvalidInput(
                 f"A refund of {value} is more than what was paid ({paid}).",
@@ -734,7 +771,7 @@ def payment_record(
 def credit_note_issue(*, user: User, invoice: Invoice, amount: Decimal | str, reason: str) -> CreditNote:
     _require_role(user, {Role.FINANCE_OFFICER}, "issue credit notes")
     invoice = get_visible(user, Invoice.objects.all(), pk=invoice.pk)
-    value = money(amount)
+    value = amount_in(amount)
     if value <= 0 or value > invoice_balance(invoice):
         raise InvalidInput(
             "A credit note must be positive and at most the balance.",
