@@ -1,5 +1,10 @@
 """`make bench`: run every benchmark on SQLite and on PostgreSQL (when DATABASE_URL or the local server is up),
-write bench/results/*.json and print a markdown table for the README."""
+write bench/results/*.json and print a markdown table for the README.
+
+    python -m bench                           # everything
+    python -m bench national_load             # only the named parts: passport_import (with the indicators),
+                                              # national_load, scheduling
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,9 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from bench import national_load as national
 from bench import scheduling
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,17 +80,58 @@ def passport_import() -> list[dict[str, object]]:
 INDICATORS: list[dict[str, object]] = []
 
 
-def main() -> None:
+def national_load(machine: dict[str, Any]) -> dict[str, Any] | None:
+    """The national demo on PostgreSQL behind gunicorn under a mixed load (bench/national_load.py, ~4 minutes)."""
+    try:
+        import psycopg
+
+        psycopg.connect(POSTGRES_ADMIN, connect_timeout=3).close()
+    except Exception as exc:
+        print(f"PostgreSQL not reachable ({exc}); no national load test")
+        return None
+    env = {**os.environ, "LOG_LEVEL": "WARNING", "BENCH_POSTGRES": POSTGRES_ADMIN}
+    env.pop("DATABASE_URL", None)  # it makes (and drops) its own database
+    result = _run(["bench.national_load"], env)
+    (RESULTS / "national_load.json").write_text(json.dumps({"machine": machine, "result": result}, indent=2) + "\n")
+    return result
+
+
+PARTS = ("passport_import", "national_load", "scheduling")
+
+
+def main(parts: list[str]) -> None:
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        sys.exit(f"unknown benchmark {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
+    parts = parts or list(PARTS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     machine = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    imports = passport_import()
-    (RESULTS / "passport_import.json").write_text(json.dumps({"machine": machine, "results": imports}, indent=2) + "\n")
-    (RESULTS / "indicators.json").write_text(json.dumps({"machine": machine, "results": INDICATORS}, indent=2) + "\n")
-    schedules = scheduling.main(machine=machine)  # writes bench/results/scheduling.json
+    imports: list[dict[str, object]] = []
+    if "passport_import" in parts:
+        imports = passport_import()
+        (RESULTS / "passport_import.json").write_text(
+            json.dumps({"machine": machine, "results": imports}, indent=2) + "\n"
+        )
+        (RESULTS / "indicators.json").write_text(
+            json.dumps({"machine": machine, "results": INDICATORS}, indent=2) + "\n"
+        )
+    loaded = national_load(machine) if "national_load" in parts else None  # writes bench/results/national_load.json
+    schedules = scheduling.main(machine=machine) if "scheduling" in parts else None  # writes …/scheduling.json
+    if imports:
+        _print_imports(imports)
+    if loaded:
+        print("\n" + national.markdown(loaded))
+    if schedules:
+        print("\n" + scheduling.markdown(schedules["results"], schedules["targets"]))
+        if any(r["violations"] for r in schedules["results"]):
+            sys.exit("the scheduling verifier found violations: a solver bug (see bench/results/scheduling.json)")
+
+
+def _print_imports(imports: list[dict[str, object]]) -> None:
     print("\n| database | all indicators, s | hand-written SQL, s | ratio |")
     print("|---|---|---|---|")
     for r in INDICATORS:
@@ -103,11 +151,7 @@ def main() -> None:
             f"| {r['database']} | {r['workbooks']} | {r['staff_rows']:,} | {r['import_seconds']} "
             f"| {r['rows_per_second']:,} | {r['peak_rss_mib']} | {r['validate_largest_region_seconds_median']} |"
         )
-    print()
-    print(scheduling.markdown(schedules["results"], schedules["targets"]))
-    if any(r["violations"] for r in schedules["results"]):
-        sys.exit("the scheduling verifier found violations: a solver bug (see bench/results/scheduling.json)")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -31,6 +31,7 @@ SHOTS = [
     ("analytics-equipment.png", "analyst", "en", "/analytics/equipment/", "#spare-chart canvas"),
     ("office-queue.png", "coordinator", "en", "/office/", "#queue-table"),
     ("office-dashboard.png", "finance", "en", "/office/dashboard/", "#funnel-chart canvas"),
+    ("office-registry.png", "coordinator", "en", "/office/patients/", "#patients-table"),
     ("partner-portal-referrals.png", "partner", "en", "/office/", "#queue-table"),
     ("partner-portal.png", "partner", "ru", "/", "#dashboard-title"),
     ("scheduling-overview.png", "reporter", "en", "/scheduling/", "#utilisation-heatmap canvas"),
@@ -54,6 +55,7 @@ OPENED = [
         "#p95-chart canvas",
     ),
     ("scheduling-plan.png", "reporter", "/scheduling/plans/", "#plans-table tbody a", "#diff-table"),
+    ("office-patient.png", "admin", "/office/patients/", "#patients-table tbody td:first-child a", "#personal-data"),
 ]
 
 

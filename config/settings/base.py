@@ -191,14 +191,21 @@ CELERY_TIMEZONE = TIME_ZONE
 # lost its worker (killed, machine gone) and is marked failed, retryable (checked every minute and at worker start).
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
 JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 120)
+# A queued job no worker took within this time is sent to the broker again (its message was lost).
+JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 600)
 # Periodic work (run `celery -A config beat`, or `onconet serve` which embeds it): the scheduler's daily re-plan.
 CELERY_BEAT_SCHEDULE = {
-    "jobs-fail-lost": {"task": "onconet.jobs_fail_lost", "schedule": 60, "options": {"expires": 55}},
+    "tourism-anonymise-expired": {
+        "task": "onconet.tourism.anonymise_expired",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 6 * 60 * 60},
+    },
+    "jobs-watch": {"task": "onconet.jobs_watch", "schedule": 60, "options": {"expires": 55}},
     "scheduling-daily-replan": {
         "task": "onconet.scheduling.daily_replan",
         "schedule": 24 * 60 * 60,
         "options": {"expires": 6 * 60 * 60},
-    }
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -227,6 +234,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 if env_bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Foreign patients are anonymised this many days after their last activity (all referrals closed, nothing owed);
+# a daily beat task does it (`onconet anonymise-patients` by hand, --dry-run to see who is due).
+PATIENT_RETENTION_DAYS = env_int("PATIENT_RETENTION_DAYS", 10 * 365)
 
 # Demo users get known passwords only on a development instance.
 DEMO_PASSWORDS_ALLOWED = DEBUG

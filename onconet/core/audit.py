@@ -32,7 +32,8 @@ def audit_record(
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
-        object_repr = str(obj)[:255]
+        # Records about people name themselves without personal data (an `audit_label`): the log is append-only.
+        object_repr = str(getattr(obj, "audit_label", obj))[:255]
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_username=actor.get_username() if actor is not None and actor.pk else "",

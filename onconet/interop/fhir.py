@@ -4,7 +4,8 @@ Each resource type names: the records a user may see (permission and scope — a
 the mapping to a FHIR dict, and its search parameters (`identifier`, `date`). Mappings follow IHE mCSD for the
 directory: a facility is both an Organization (partOf = its operator) and a Location (partOf = the building it is
 located in, managingOrganization = itself). The international office serves its price list (HealthcareService), the
-interpreters and medical reviewers (Practitioner, PractitionerRole), contracts, invoices and their lines (ChargeItem).
+interpreters and medical reviewers (Practitioner, PractitionerRole), contracts, invoices and their lines (ChargeItem);
+a referral is a ServiceRequest and its documents are DocumentReferences — the shapes the referral import takes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fhir.resources.appointment import Appointment
 from fhir.resources.chargeitem import ChargeItem
 from fhir.resources.contract import Contract
 from fhir.resources.device import Device
+from fhir.resources.documentreference import DocumentReference
 from fhir.resources.healthcareservice import HealthcareService
 from fhir.resources.invoice import Invoice
 from fhir.resources.location import Location
@@ -29,6 +31,7 @@ from fhir.resources.practitioner import Practitioner
 from fhir.resources.practitionerrole import PractitionerRole
 from fhir.resources.resource import Resource
 from fhir.resources.schedule import Schedule
+from fhir.resources.servicerequest import ServiceRequest
 from fhir.resources.slot import Slot
 
 from onconet.core.errors import NotAllowed
@@ -603,6 +606,91 @@ def _charge_item_identifier(qs: QuerySet[Any], system: str | None, value: str) -
     return qs.filter(pk=pks[int(n) - 1]) if 1 <= int(n) <= len(pks) else qs.none()
 
 
+# ---------------------------------------------------------------- ServiceRequest and DocumentReference (referrals)
+
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+# The referral pipeline against FHIR's request-status: declined is revoked, the end of treatment completed.
+REQUEST_STATUS = {"declined": "revoked", "completed": "completed", "follow_up": "completed", "more_info": "on-hold"}
+
+
+def service_request(r: Any, user: AnyUser) -> dict[str, Any]:
+    period: dict[str, str] = {}
+    if r.start_date:
+        period["start"] = r.start_date.isoformat()
+    if r.latest_start and (r.start_date is None or r.start_date <= r.latest_start):
+        period["end"] = r.latest_start.isoformat()
+    documents = [d for d in r.documents.all() if user.has_perm("tourism.view_patientdocument")]
+    data: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": str(r.pk),
+        "identifier": [{"system": f"{SYSTEM}/referral", "value": f"R-{r.pk}"}],
+        "status": REQUEST_STATUS.get(r.state, "active"),
+        "intent": "order",
+        "code": {"concept": _service_coding(r.service)},
+        "subject": _patient_reference(r.patient, user),
+        "requester": _partner_reference(r.partner),
+        "authoredOn": r.created_at.isoformat(),
+        "reason": [{"concept": {"coding": [{"system": ICD10, "code": code}]}} for code in r.icd10_codes] or None,
+        "occurrencePeriod": period or None,
+        "note": [{"text": r.clinical_summary}] if r.clinical_summary else None,
+        "supportingInfo": [{"reference": {"reference": f"DocumentReference/{d.pk}"}} for d in documents] or None,
+        "extension": [
+            {"url": f"{CODES}/referral-state", "valueCode": r.state},
+        ],
+    }
+    return validated(ServiceRequest, data)
+
+
+def referrals(user: AnyUser) -> QuerySet[Any]:
+    from onconet.tourism.models import Referral
+
+    _need(user, "tourism.view_referral", "referrals")
+    return (
+        visible(user, Referral.objects.select_related("patient", "partner", "service"))
+        .prefetch_related("documents")
+        .order_by("pk")
+    )
+
+
+def _referral_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
+    number = value.upper().removeprefix("R-")
+    if system not in (None, f"{SYSTEM}/referral") or not number.isdigit():
+        return qs.none()
+    return qs.filter(pk=int(number))
+
+
+def document_reference(d: Any, user: AnyUser) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": str(d.pk),
+        "status": "current",
+        "type": {"coding": [{"system": f"{CODES}/document-kind", "code": d.kind, "display": d.get_kind_display()}]},
+        "subject": _patient_reference(d.referral.patient, user),
+        "basedOn": [{"reference": f"ServiceRequest/{d.referral_id}"}],
+        "date": d.uploaded_at.isoformat(),
+        "content": [
+            {
+                "attachment": {
+                    "contentType": d.content_type,
+                    "size": d.size,
+                    "title": d.original_name,
+                    "url": f"/office/documents/patient/{d.pk}/",
+                    "creation": d.uploaded_at.isoformat(),
+                }
+            }
+        ],
+    }
+    return validated(DocumentReference, data)
+
+
+def documents(user: AnyUser) -> QuerySet[Any]:
+    from onconet.tourism.models import PatientDocument
+
+    _need(user, "tourism.view_patientdocument", "patient documents")
+    _need(user, "tourism.view_referral", "patient documents")
+    return visible(user, PatientDocument.objects.select_related("referral__patient")).order_by("pk")
+
+
 # ---------------------------------------------------------------- the registry
 
 
@@ -694,5 +782,23 @@ RESOURCES: dict[str, ResourceType] = {
     "ChargeItem": ResourceType(
         "ChargeItem", charge_items, charge_item, _charge_item_identifier, None, {"identifier": "INVOICE[/LINE]"}
     ),
+    "ServiceRequest": ResourceType(
+        "ServiceRequest",
+        referrals,
+        service_request,
+        _referral_identifier,
+        _dates("created_at__date"),
+        {"identifier": "referral number (R-12)", "authored": "day the referral came (eq, ge, le, gt, lt)"},
+    ),
+    "DocumentReference": ResourceType(
+        "DocumentReference", documents, document_reference, None, _dates("uploaded_at__date"), {"date": "day of upload"}
+    ),
 }
-DATE_PARAMS = {"Patient": "birthdate", "Slot": "start", "Appointment": "date", "Invoice": "date"}
+DATE_PARAMS = {
+    "Patient": "birthdate",
+    "Slot": "start",
+    "Appointment": "date",
+    "Invoice": "date",
+    "ServiceRequest": "authored",
+    "DocumentReference": "date",
+}

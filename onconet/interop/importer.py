@@ -23,9 +23,8 @@ from pydantic import ValidationError
 
 from onconet.core.errors import FieldProblem, InvalidInput, NotAllowed
 from onconet.core.models import User
-from onconet.interop.fhir import CODES, SYSTEM
+from onconet.interop.fhir import CODES, ICD10, SYSTEM
 
-ICD10 = "http://hl7.org/fhir/sid/icd-10"
 PASSPORT_TYPE = "PPN"
 SEX = {"male": "M", "female": "F"}
 

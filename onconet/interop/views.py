@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.models import User
 from onconet.core.services import api_token_authenticate
 from onconet.interop.fhir import DATE_PARAMS, RESOURCES, validated
 
@@ -160,7 +162,9 @@ def read(request: HttpRequest, resource: str, pk: str) -> HttpResponse:
 @require_GET
 @fhir_view
 def everything(request: HttpRequest, pk: str) -> HttpResponse:
-    """Patient/$everything: the patient and the appointments of their courses, as a collection Bundle."""
+    """Patient/$everything: all we hold about one foreign patient that the caller may read, as a collection Bundle —
+    the patient, the referrals (ServiceRequest), their documents, the appointments of the courses, the invoices
+    and their lines. Each access is audited (it is a data export)."""
     from fhir.resources.bundle import Bundle
 
     user = request.user
@@ -169,12 +173,30 @@ def everything(request: HttpRequest, pk: str) -> HttpResponse:
         raise NotFound(f"Patient/{pk} is not known, or not visible to you.")
     root = request.build_absolute_uri("/fhir/")
     entries = [{"fullUrl": f"{root}Patient/{patient.pk}", "resource": RESOURCES["Patient"].to_fhir(patient, user)}]
-    if user.has_perm("scheduling.view_schedule"):
-        appointments = RESOURCES["Appointment"].records(user).filter(course__referral__patient=patient)
+    related = {
+        "ServiceRequest": ("tourism.view_referral", {"patient": patient}),
+        "DocumentReference": ("tourism.view_patientdocument", {"referral__patient": patient}),
+        "Appointment": ("scheduling.view_schedule", {"course__referral__patient": patient}),
+        "Invoice": ("tourism.view_invoice", {"referral__patient": patient}),
+        "ChargeItem": ("tourism.view_invoice", {"quote__referral__patient": patient}),
+    }
+    for name, (permission, lookup) in related.items():
+        if not user.has_perm(permission) or (
+            name == "DocumentReference" and not user.has_perm("tourism.view_referral")
+        ):
+            continue
+        kind = RESOURCES[name]
         entries += [
-            {"fullUrl": f"{root}Appointment/{b.pk}", "resource": RESOURCES["Appointment"].to_fhir(b, user)}
-            for b in appointments
+            {"fullUrl": f"{root}{name}/{record.pk}", "resource": kind.to_fhir(record, user)}
+            for record in kind.records(user).filter(**lookup)
         ]
+    audit_record(
+        actor=user if isinstance(user, User) else None,
+        action=AuditAction.EXPORT,
+        obj=patient,
+        message=f"FHIR $everything ({len(entries)} resources)",
+        request=request,
+    )
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",

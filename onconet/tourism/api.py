@@ -1,6 +1,6 @@
 """API of the international office: partner organisations (more arrives with the office's issue)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -17,7 +17,7 @@ from onconet.core.models import User
 from onconet.core.pagination import BoundedPagination
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
-from onconet.tourism import selectors, services
+from onconet.tourism import privacy, selectors, services
 from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
 
 router = Router(tags=["tourism"])
@@ -297,6 +297,37 @@ class PassportNumberOut(Schema):
     passport_number: str
 
 
+class PatientOut(Schema):
+    id: int
+    family_name: str
+    given_name: str
+    name_native: str
+    date_of_birth: date
+    sex: str
+    citizenship: str = Field(..., alias="citizenship.code")
+    partner_id: int
+    passport_masked: str
+    preferred_language: str
+    languages: list[str]
+
+
+class PatientFilters(Schema):
+    q: str = Field(
+        "",
+        max_length=200,
+        description="words of the Latin or native name (each must occur), a registry id, or — for the roles that "
+        "may see full passport numbers — a passport number",
+    )
+
+
+@router.get("/patients", response={200: list[PatientOut], **ERRORS}, summary="Search the foreign patient registry")
+@paginate(BoundedPagination, page_size=50)
+def patients(request: HttpRequest, filters: Query[PatientFilters]) -> Any:
+    user = request_user(request)
+    require_permission(user, "tourism.view_foreignpatient", action="see the foreign patient registry")
+    return selectors.patients_search(user=user, query=filters.q)
+
+
 @router.get(
     "/patients/{patient_id}/passport-number",
     response={200: PassportNumberOut, **ERRORS},
@@ -306,6 +337,38 @@ def passport_number(request: HttpRequest, patient_id: int) -> dict[str, str]:
     user = request_user(request)
     patient = get_visible(user, ForeignPatient.objects.all(), pk=patient_id)
     return {"passport_number": services.patient_passport_number(user=user, patient=patient, request=request)}
+
+
+class AnonymiseIn(StrictSchema):
+    reason: str = Field(..., min_length=1, max_length=200, description="why, e.g. the patient's request of a date")
+
+
+class AnonymisedOut(Schema):
+    id: int
+    family_name: str
+    given_name: str
+    anonymised_at: datetime
+
+
+@router.get(
+    "/patients/{patient_id}/export",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Everything held about one foreign patient, as JSON (audited; FHIR: /fhir/Patient/{id}/$everything)",
+)
+def patient_export(request: HttpRequest, patient_id: int) -> dict[str, Any]:
+    return privacy.patient_data_export(user=request_user(request), patient_id=patient_id, request=request)
+
+
+@router.post(
+    "/patients/{patient_id}/anonymise",
+    response={200: AnonymisedOut, **ERRORS},
+    summary="Anonymise a patient now (all referrals closed, nothing owed); cannot be undone",
+)
+def patient_anonymise(request: HttpRequest, patient_id: int, payload: AnonymiseIn) -> ForeignPatient:
+    user = request_user(request)
+    require_permission(user, "tourism.anonymise_foreignpatient", action="anonymise patients")
+    patient = get_visible(user, ForeignPatient.objects.all(), pk=patient_id)
+    return privacy.patient_anonymise(user=user, patient=patient, reason=payload.reason, request=request)
 
 
 # ---------------------------------------------------------------- rates, companions, consents, letters

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -219,19 +220,36 @@ class ForeignPatient(models.Model):
     email = models.EmailField(_("email"), blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         ordering = ["family_name", "given_name"]
         verbose_name = _("foreign patient")
         verbose_name_plural = _("foreign patients")
-        permissions = [("view_passport_number", "Can see foreign patients' full passport numbers")]
+        permissions = [
+            ("view_passport_number", "Can see foreign patients' full passport numbers"),
+            ("export_patient_data", "Can export everything held about a foreign patient"),
+            ("anonymise_foreignpatient", "Can anonymise a foreign patient"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["citizenship", "passport_number"], name="patient_passport_unique"),
         ]
-        indexes = [models.Index(fields=["family_name", "date_of_birth"], name="patient_name_dob")]
+        indexes = [
+            # the duplicate check of patient_register compares names case-insensitively (UPPER(...) = UPPER(...))
+            models.Index(Upper("family_name"), "date_of_birth", name="patient_upper_name_dob"),
+            models.Index(fields=["passport_number"], name="patient_passport"),
+        ]
+        # The registry search's trigram indexes on the names exist on PostgreSQL only: migration
+        # 0005_patient_search_indexes creates them outside the model state. No B-tree may lead with the plain
+        # family_name: PostgreSQL would walk it to serve the search's ORDER BY … LIMIT and filter every row.
 
     def __str__(self) -> str:
         return f"{self.family_name.upper()} {self.given_name}"
+
+    @property
+    def audit_label(self) -> str:
+        """How the audit log names the patient: by registry number, never by name (anonymisation keeps it true)."""
+        return f"foreign patient #{self.pk}"
 
     @property
     def passport_masked(self) -> str:
@@ -249,6 +267,10 @@ class Companion(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def audit_label(self) -> str:
+        return f"companion #{self.pk} of patient #{self.patient_id}"
+
 
 class ConsentKind(models.TextChoices):
     DATA_PROCESSING = "data_processing", _("processing of personal data")
@@ -265,6 +287,10 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} {self.kind}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"consent #{self.pk} of patient #{self.patient_id}"
 
 
 # ---------------------------------------------------------------- referrals
@@ -319,6 +345,10 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"R-{self.pk} {self.patient}"
 
+    @property
+    def audit_label(self) -> str:
+        return f"R-{self.pk}"
+
 
 class ReferralEvent(models.Model):
     scope_partner: ClassVar[str] = "referral__partner_id"
@@ -336,6 +366,10 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral} {self.action}"
+
+    @property
+    def audit_label(self) -> str:
+        return f"R-{self.referral_id} {self.action}"
 
 
 class DocumentKind(models.TextChoices):
@@ -360,6 +394,10 @@ class PatientDocument(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def audit_label(self) -> str:
+        return f"document #{self.pk} of R-{self.referral_id}"
 
 
 # ---------------------------------------------------------------- money
@@ -514,6 +552,10 @@ class SupportTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.kind} task #{self.pk} of R-{self.referral_id}"
 
 
 class MessageTemplate(models.Model):

@@ -19,6 +19,7 @@ from onconet.tourism.models import (
     ContractService,
     ContractStatus,
     CreditNote,
+    ForeignPatient,
     Invoice,
     Partner,
     PartnerContact,
@@ -45,6 +46,35 @@ def partners_list(
 
 def partner_contacts(*, user: AnyUser, partner: Partner) -> QuerySet[PartnerContact]:
     return visible(user, PartnerContact.objects.filter(partner=partner))
+
+
+def patients_search(*, user: AnyUser, query: str = "") -> QuerySet[ForeignPatient]:
+    """The foreign patient registry, searched: every word of `query` must occur in the Latin family or given name or
+    the native name (case-insensitive); a number (or P-number) also finds the registry id, and for the roles that
+    may see full passport numbers a passport number finds its patient. Results are ordered by name; without a query
+    the most recently registered patients come first.
+
+    On PostgreSQL the name lookups use trigram indexes (migration 0005_patient_search_indexes), so a search over
+    100,000 patients reads only the matching rows; words shorter than three letters still work but scan the table."""
+    if not user.is_authenticated or not user.has_perm("tourism.view_foreignpatient"):
+        return ForeignPatient.objects.none()
+    qs = visible(user, ForeignPatient.objects.select_related("citizenship"))
+    words = query.split()
+    if not words:
+        return qs.order_by("-pk")
+    names = Q()
+    for word in words[:MAX_SEARCH_WORDS]:
+        names &= Q(family_name__icontains=word) | Q(given_name__icontains=word) | Q(name_native__icontains=word)
+    number = "".join(words).upper()
+    registry_id = number.removeprefix("P-")  # the registry shows ids as P-123
+    if registry_id.isdigit() and len(registry_id) < 19:  # a bigint holds 18 digits safely
+        names |= Q(pk=int(registry_id))
+    if 5 <= len(number) <= 40 and user.has_perm("tourism.view_passport_number"):
+        names |= Q(passport_number=number)
+    return qs.filter(names).order_by("family_name", "given_name", "pk")
+
+
+MAX_SEARCH_WORDS = 5
 
 
 def referrals_list(*, user: AnyUser, state: str | None = None) -> QuerySet[Referral]:

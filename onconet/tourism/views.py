@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,19 +23,21 @@ from onconet.core.models import AuditAction, Country, User
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission, visible
 from onconet.core.spreadsheets import table_response
-from onconet.tourism import selectors, services
+from onconet.tourism import privacy, selectors, services
 from onconet.tourism.letters import letter_languages, missing_translations
 from onconet.tourism.models import (
     Contract,
     ContractDocument,
     DocumentKind,
     ExchangeRate,
+    ForeignPatient,
     InterpreterBooking,
     Invoice,
     MessageTemplate,
     Partner,
     PartnerKind,
     PatientDocument,
+    Referral,
     ReferralState,
     Service,
     SupportTask,
@@ -140,6 +144,79 @@ def office_queue(request: HttpRequest) -> HttpResponse:
             "can_submit": user.has_perm("tourism.add_referral"),
         },
     )
+
+
+@login_required
+def patients(request: HttpRequest) -> HttpResponse:
+    """The foreign patient registry and its search; a partner agent sees its own partner's patients only."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_foreignpatient", action="see the foreign patient registry")
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    qs = (
+        selectors.patients_search(user=user, query=query)
+        .select_related("partner")
+        .prefetch_related(
+            Prefetch("referrals", queryset=Referral.objects.only("id", "patient_id", "state").order_by("created_at"))
+        )
+    )
+    page = Paginator(qs, PATIENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "tourism/patients.html",
+        {"page": page, "q": query, "can_submit": user.has_perm("tourism.add_referral")},
+    )
+
+
+PATIENTS_PAGE_SIZE = 50
+
+
+@login_required
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One foreign patient: personal data, companions, consents and referrals; the data export; anonymisation."""
+    user = request_user(request)
+    require_permission(user, "tourism.view_foreignpatient", action="see the foreign patient registry")
+    patient = get_visible(user, ForeignPatient.objects.select_related("partner", "citizenship"), pk=pk)
+    if request.method == "POST":
+        if request.POST.get("action") != "anonymise":
+            raise InvalidInput("Unknown action.")
+        require_permission(user, "tourism.anonymise_foreignpatient", action="anonymise patients")
+        try:
+            privacy.patient_anonymise(
+                user=user, patient=patient, reason=request.POST.get("reason", ""), request=request
+            )
+        except (InvalidInput, DomainError) as exc:
+            messages.error(request, exc.summary())
+        else:
+            messages.success(request, _("The patient is anonymised."))
+            return redirect("tourism:patient", pk=patient.pk)
+    referrals = patient.referrals.select_related("service").order_by("created_at")
+    return render(
+        request,
+        "tourism/patient.html",
+        {
+            "patient": patient,
+            "referrals": referrals,
+            "companions": patient.companions.order_by("pk"),
+            "consents": patient.consents.order_by("pk"),
+            "retention": privacy.retention_status(patient),
+            "can_export": user.has_perm("tourism.export_patient_data"),
+            "can_export_fhir": user.has_perm("tourism.export_patient_data"),
+            "can_anonymise": user.has_perm("tourism.anonymise_foreignpatient") and patient.anonymised_at is None,
+        },
+    )
+
+
+@login_required
+def patient_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything held about one patient as a JSON file (audited)."""
+    import json
+
+    data = privacy.patient_data_export(user=request_user(request), patient_id=pk, request=request)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="patient-P{pk}.json"'
+    return response
 
 
 def _transition_form_fields(name: str) -> list[str]:

@@ -189,6 +189,11 @@ EXPECTED: dict[Key, Rule] = {
     # action=passport: the full passport number, tourism.view_passport_number
     ("POST", "tourism:referral"): rule({A, C, F}, msg={RV, P1}, as404=outside(BG_RECORD)),
     ("GET", "tourism:letter"): rule(BG_RECORD, as404=outside(BG_RECORD)),
+    ("GET", "tourism:patients"): rule(OFFICE_READ),  # tourism.view_foreignpatient; a partner finds its own only
+    ("GET", "tourism:patient"): rule(BG_RECORD, as404={P2}),
+    # anonymise: only the national admin (tourism.anonymise_foreignpatient), refused then for the open referral
+    ("POST", "tourism:patient"): rule({A}, as404={P2}),
+    ("GET", "tourism:patient_export"): rule({A, C, P1}, as404={P2}),  # tourism.export_patient_data, scoped
     # ------------------------------------------------------------ pages: passports
     ("GET", "passports:list"): rule(PASSPORT_VIEWERS),
     ("GET", "passports:new"): rule({A, R1, R2}),  # passports.add_passport
@@ -295,6 +300,8 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "fhir:read [Patient]"): rule(BG_RECORD, as404={P2}),
     ("GET", "fhir:read [Organization]"): rule(DIRECTORY - {R2}, as404={R2}),
     ("GET", "fhir:read [Device]"): rule(SCHEDULE_VIEWERS - {R2}, as404={R2}),
+    ("GET", "fhir:read [ServiceRequest]"): rule(BG_RECORD, as404={P2}),  # tourism.view_referral, scoped
+    ("GET", "fhir:read [DocumentReference]"): rule(BG_RECORD, as404={P2}),  # + view_patientdocument
     ("GET", "fhir:everything"): rule(BG_RECORD, as404={P2}),
     ("POST", "fhir:transaction [session]"): rule((), as401=EVERYONE),  # only personal tokens may write
     ("POST", "fhir:transaction [token]"): rule(PARTNERS),  # a partner agent's referral Bundle
@@ -340,6 +347,9 @@ EXPECTED: dict[Key, Rule] = {
     ("POST", "/api/v1/exchange-rates/import"): rule({A, F}),
     ("POST", "/api/v1/patients/{patient_id}/companions"): rule({A, C, P1}, as404=REPORTERS | {P2}),
     ("POST", "/api/v1/patients/{patient_id}/consents"): rule({A, C, P1}, as404=REPORTERS | {P2}),
+    ("GET", "/api/v1/patients"): rule(OFFICE_READ),  # tourism.view_foreignpatient; a partner finds its own only
+    ("GET", "/api/v1/patients/{patient_id}/export"): rule({A, C, P1}, as404={P2}),  # tourism.export_patient_data
+    ("POST", "/api/v1/patients/{patient_id}/anonymise"): rule({A}),  # allowed, then refused (open referral): 409
     ("GET", "/api/v1/message-templates/missing"): rule(OFFICE_READ),  # tourism.view_referral
     # ------------------------------------------------------------ API: passports
     ("GET", "/api/v1/passports"): rule(PASSPORT_VIEWERS, empty=outside(PASSPORT_VIEWERS)),
@@ -521,6 +531,12 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ("GET", "tourism:referral"): lambda w: get(u("tourism:referral", w.referral.pk)),
     ("POST", "tourism:referral"): lambda w: post(u("tourism:referral", w.referral.pk), {"action": "passport"}),
     ("GET", "tourism:letter"): lambda w: get(u("tourism:letter", w.referral.pk, "treatment_invitation", "en")),
+    ("GET", "tourism:patients"): lambda w: get(u("tourism:patients") + "?q=Petrova"),
+    ("GET", "tourism:patient"): lambda w: get(u("tourism:patient", w.patient.pk)),
+    ("POST", "tourism:patient"): lambda w: post(
+        u("tourism:patient", w.patient.pk), {"action": "anonymise", "reason": "the patient's request"}
+    ),
+    ("GET", "tourism:patient_export"): lambda w: get(u("tourism:patient_export", w.patient.pk)),
     ("GET", "passports:list"): lambda w: get(u("passports:list")),
     ("GET", "passports:new"): lambda w: get(u("passports:new")),
     ("POST", "passports:new"): lambda w: post(u("passports:new")),
@@ -657,6 +673,8 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ("GET", "fhir:read [Patient]"): lambda w: get(f"/fhir/Patient/{w.patient.pk}"),
     ("GET", "fhir:read [Organization]"): lambda w: get(f"/fhir/Organization/{w.klu.pk}"),
     ("GET", "fhir:read [Device]"): lambda w: get(f"/fhir/Device/{w.g1.pk}"),
+    ("GET", "fhir:read [ServiceRequest]"): lambda w: get(f"/fhir/ServiceRequest/{w.referral.pk}"),
+    ("GET", "fhir:read [DocumentReference]"): lambda w: get(f"/fhir/DocumentReference/{w.patient_doc.pk}"),
     ("GET", "fhir:everything"): lambda w: get(f"/fhir/Patient/{w.patient.pk}/$everything"),
     ("POST", "fhir:transaction [session]"): lambda w: Call("POST", "/fhir/", "{}", "application/fhir+json"),
     ("POST", "fhir:transaction [token]"): _bundle_token,
@@ -754,6 +772,11 @@ API_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ),
     ("POST", "/api/v1/patients/{patient_id}/companions"): lambda w: send_json(
         "POST", f"{V1}/patients/{w.patient.pk}/companions", {"name": "Ivan Petrov", "relation": "husband"}
+    ),
+    ("GET", "/api/v1/patients"): lambda w: get(f"{V1}/patients?q=Petrova"),
+    ("GET", "/api/v1/patients/{patient_id}/export"): lambda w: get(f"{V1}/patients/{w.patient.pk}/export"),
+    ("POST", "/api/v1/patients/{patient_id}/anonymise"): lambda w: send_json(
+        "POST", f"{V1}/patients/{w.patient.pk}/anonymise", {"reason": "the patient's request"}
     ),
     ("POST", "/api/v1/patients/{patient_id}/consents"): lambda w: send_json(
         "POST", f"{V1}/patients/{w.patient.pk}/consents", {"kind": "treatment", "given_on": TODAY}
@@ -1342,6 +1365,11 @@ def test_role_run_and_scoping(role: str, request: pytest.FixtureRequest) -> None
         ("GET", "tourism:document [patient]"),
         ("GET", "fhir:read [Patient]"),
         ("GET", "fhir:everything"),
+        ("GET", "fhir:read [ServiceRequest]"),
+        ("GET", "fhir:read [DocumentReference]"),
+        ("GET", "tourism:patient"),
+        ("GET", "tourism:patient_export"),
+        ("GET", "/api/v1/patients/{patient_id}/export"),
         ("GET", "/api/v1/partners/{partner_id}"),
         ("GET", "/api/v1/referrals/{referral_id}"),
         ("GET", "/api/v1/patients/{patient_id}/passport-number"),

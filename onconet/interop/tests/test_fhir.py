@@ -17,6 +17,19 @@ from onconet.scheduling.tests.conftest import TODAY, next_weekday
 
 BINDINGS = {
     ("Patient", "gender"): {"male", "female", "other", "unknown"},
+    ("ServiceRequest", "status"): {"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"},
+    ("ServiceRequest", "intent"): {
+        "proposal",
+        "plan",
+        "directive",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
+    },
+    ("DocumentReference", "status"): {"current", "superseded", "entered-in-error"},
     ("Location", "status"): {"active", "suspended", "inactive"},
     ("Location", "mode"): {"instance", "kind"},
     ("Device", "status"): {"active", "inactive", "entered-in-error"},
@@ -84,7 +97,8 @@ def booked(users, sched, course, prepaid_referral):
 
 
 @pytest.mark.parametrize(
-    "resource", ["Patient", "Organization", "Location", "Device", "Schedule", "Slot", "Appointment"]
+    "resource",
+    ["Patient", "Organization", "Location", "Device", "Schedule", "Slot", "Appointment", "ServiceRequest"],
 )
 def test_every_resource_validates_and_its_references_resolve(client, users, booked, resource):
     client.force_login(users["admin"])
@@ -184,14 +198,30 @@ def test_slots_appointments_and_paging(client, users, booked, sched):
 
 
 def test_everything_about_one_patient(client, users, booked):
+    """The patient's data export as FHIR: the patient, the referral, the appointments, the invoice and its lines;
+    every reference inside resolves to an entry of the same Bundle, and the export is audited."""
+    from onconet.core.models import AuditAction, AuditEntry
+
     patient = booked["patient"]
     client.force_login(users["coordinator"])
     status, bundle = get(client, f"/fhir/Patient/{patient.pk}/$everything")
     assert status == 200
+    Bundle.model_validate(bundle)
     assert bundle["type"] == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds == ["Patient"] + ["Appointment"] * 5
+    assert kinds == ["Patient", "ServiceRequest"] + ["Appointment"] * 5 + ["Invoice", "ChargeItem"]
+    inside = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+    for entry in bundle["entry"]:
+        assert entry["fullUrl"].endswith("/fhir/" + f"{entry['resource']['resourceType']}/{entry['resource']['id']}")
+        for ref in references(entry["resource"]):
+            if ref.split("/")[0] in {"Patient", "ServiceRequest", "Appointment", "Invoice", "ChargeItem"}:
+                assert ref in inside, ref
     assert {e["resource"]["subject"]["reference"] for e in bundle["entry"][1:]} == {f"Patient/{patient.pk}"}
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT, object_id=str(patient.pk)).count() == 1
+    # a reviewer reads referrals but not the schedule: no appointments in the reviewer's copy
+    client.force_login(users["reviewer"])
+    kinds = [e["resource"]["resourceType"] for e in get(client, f"/fhir/Patient/{patient.pk}/$everything")[1]["entry"]]
+    assert kinds == ["Patient", "ServiceRequest", "Invoice", "ChargeItem"]
     client.force_login(users["partner2"])
     assert get(client, f"/fhir/Patient/{patient.pk}/$everything")[0] == 404
 

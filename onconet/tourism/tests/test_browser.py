@@ -105,3 +105,48 @@ def test_referral_from_portal_to_treatment(browser_page, live_server, users, off
     login(page, base, "partner2")
     response = page.goto(f"{base}/office/referrals/{referral_id}/")
     assert response.status == 404
+
+
+def test_a_patient_page_exports_everything_and_the_admin_anonymises(browser_page, live_server, users, office):
+    """The coordinator finds the patient in the registry and downloads the JSON export; once every referral is
+    closed the national admin anonymises the patient, and the registry no longer finds the name."""
+    import json
+
+    from playwright.sync_api import expect
+
+    from onconet.tourism import services
+    from onconet.tourism.tests.test_office import referral_for
+
+    referral = referral_for(users, office)
+    services.referral_transition(user=users["coordinator"], referral=referral, name="start_review")
+    page, base = browser_page, live_server.url
+
+    login(page, base, "coordinator")
+    page.goto(f"{base}/office/patients/")
+    page.fill("#patient-search", "Ivanova")
+    page.press("#patient-search", "Enter")
+    page.click("#patients-table >> text=IVANOVA Maria")
+    expect(page.locator("#patient-referrals")).to_contain_text(f"R-{referral.pk}")
+    with page.expect_download() as download:
+        page.click("#export-json")
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["patient"]["family_name"] == "Ivanova"
+    assert exported["referrals"][0]["number"] == f"R-{referral.pk}"
+    expect(page.locator("#anonymise-form")).to_have_count(0)  # not the coordinator's to do
+
+    login(page, base, "admin")
+    page.goto(f"{base}/office/patients/{referral.patient_id}/")
+    page.fill("#anonymise-reason", "the patient's request")
+    page.click("#anonymise")
+    expect(page.locator(".alert-danger, .alert-error").first).to_contain_text(
+        f"still has open referrals: R-{referral.pk}"
+    )
+    services.referral_transition(user=users["reviewer"], referral=referral, name="decline", comment="not indicated")
+    page.fill("#anonymise-reason", "the patient's request")
+    page.click("#anonymise")
+    expect(page.locator("#anonymised")).to_be_visible()
+    expect(page.locator("h1")).to_contain_text("ANONYMISED")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "patient-anonymised.png"), full_page=True)
+    page.goto(f"{base}/office/patients/?q=Ivanova")
+    expect(page.locator("#patient-count")).to_contain_text("0 patients")
