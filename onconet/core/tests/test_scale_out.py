@@ -105,9 +105,13 @@ def _free_port() -> int:
 
 
 def _production_env(tmp: Path) -> dict[str, str]:
-    """What an operator sets: production mode, the shared database and broker, one shared media folder."""
+    """What an operator sets: production mode, the shared database and broker, one shared media folder.
+
+    Nothing of the test process's own set-up leaks in (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which
+    `onconet check` rightly refuses in production)."""
+    inherited = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",  # the production settings, not the test ones
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),  # the same for every process, as it must be
