@@ -139,12 +139,8 @@ def execute_job(job_id: int) -> None:
     now = timezone.now()
     me = worker_name()
     claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, heartbeat_at__lt=_lost_before(now))
-    claimed = (
-        Job.objects.filter(claimable, pk=job_id)
-        .exclude(status=JobStatus.RUNNING, heartbeat_at=None)
-        .update(
-            status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", worker=me, heartbeat_at=now
-        )
+    claimed = Job.objects.filter(claimable, pk=job_id).update(
+        status=JobStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", worker=me, heartbeat_at=now
     )
     if not claimed:
         logger.info("job %s is finished, gone or running elsewhere; nothing to do", job_id)
@@ -195,7 +191,7 @@ def jobs_to_resend(*, now: datetime | None = None) -> list[int]:
     )
     ids = list(stale.values_list("pk", flat=True))
     if ids:
-        Job.objects.filter(pk__in=ids, status=JobStatus.QUEUED).update(sent_at=now)
+        stale.filter(pk__in=ids).update(sent_at=now)
         logger.warning("jobs %s waited too long in the queue; sending them again", ids)
     return ids
 
@@ -205,9 +201,9 @@ def jobs_fail_lost(*, now: datetime | None = None) -> list[int]:
     cutoff = _lost_before(now or timezone.now())
     lost = Job.objects.filter(status=JobStatus.RUNNING).filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None))
     ids = list(lost.values_list("pk", flat=True))
-    if ids:
-        Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).filter(
-            Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at=None)
-        ).update(status=JobStatus.FAILED, finished_at=timezone.now(), error=LOST_MESSAGE, message="")
+    if ids:  # the same conditions again: a job that beat in the meantime is left running
+        lost.filter(pk__in=ids).update(
+            status=JobStatus.FAILED, finished_at=timezone.now(), error=LOST_MESSAGE, message=""
+        )
         logger.warning("jobs %s lost their worker; marked failed", ids)
     return ids

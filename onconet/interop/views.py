@@ -173,17 +173,18 @@ def everything(request: HttpRequest, pk: str) -> HttpResponse:
         raise NotFound(f"Patient/{pk} is not known, or not visible to you.")
     root = request.build_absolute_uri("/fhir/")
     entries = [{"fullUrl": f"{root}Patient/{patient.pk}", "resource": RESOURCES["Patient"].to_fhir(patient, user)}]
-    related = {
-        "ServiceRequest": ("tourism.view_referral", {"patient": patient}),
-        "DocumentReference": ("tourism.view_patientdocument", {"referral__patient": patient}),
-        "Appointment": ("scheduling.view_schedule", {"course__referral__patient": patient}),
-        "Invoice": ("tourism.view_invoice", {"referral__patient": patient}),
-        "ChargeItem": ("tourism.view_invoice", {"quote__referral__patient": patient}),
+    related = {  # what each resource needs to be read, and how it belongs to the patient
+        "ServiceRequest": ({"tourism.view_referral"}, {"patient": patient}),
+        "DocumentReference": (
+            {"tourism.view_patientdocument", "tourism.view_referral"},
+            {"referral__patient": patient},
+        ),
+        "Appointment": ({"scheduling.view_schedule"}, {"course__referral__patient": patient}),
+        "Invoice": ({"tourism.view_invoice"}, {"referral__patient": patient}),
+        "ChargeItem": ({"tourism.view_invoice"}, {"quote__referral__patient": patient}),
     }
-    for name, (permission, lookup) in related.items():
-        if not user.has_perm(permission) or (
-            name == "DocumentReference" and not user.has_perm("tourism.view_referral")
-        ):
+    for name, (permissions, lookup) in related.items():
+        if not user.has_perms(permissions):
             continue
         kind = RESOURCES[name]
         entries += [

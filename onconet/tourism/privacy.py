@@ -227,16 +227,17 @@ def retention_status(patient: ForeignPatient) -> dict[str, Any]:
     if last_event:
         dates.append(last_event)
     last = max(dates)
-    open_referrals = [
-        f"R-{pk}" for pk in patient.referrals.exclude(state__in=CLOSED_STATES).values_list("pk", flat=True)
-    ]
     return {
         "days": settings.PATIENT_RETENTION_DAYS,
         "last_activity": last,
         "ends_on": (last + dt.timedelta(days=settings.PATIENT_RETENTION_DAYS)).date(),
-        "open_referrals": open_referrals,
+        "open_referrals": _open_referrals(patient),
         "unpaid_invoices": _open_balance(patient),
     }
+
+
+def _open_referrals(patient: ForeignPatient) -> list[str]:
+    return [f"R-{pk}" for pk in patient.referrals.exclude(state__in=CLOSED_STATES).values_list("pk", flat=True)]
 
 
 def _open_balance(patient: ForeignPatient) -> list[str]:
@@ -260,9 +261,7 @@ def patient_anonymise(
             raise InvalidInput("Say why the patient is anonymised (e.g. the patient's request of <date>).")
     if patient.anonymised_at is not None:
         raise DomainError(f"Patient #{patient.pk} was anonymised on {patient.anonymised_at:%Y-%m-%d}.")
-    open_referrals = [
-        f"R-{pk}" for pk in patient.referrals.exclude(state__in=CLOSED_STATES).values_list("pk", flat=True)
-    ]
+    open_referrals = _open_referrals(patient)
     if open_referrals:
         raise DomainError(f"Patient #{patient.pk} still has open referrals: {', '.join(open_referrals)}.")
     unpaid = _open_balance(patient)

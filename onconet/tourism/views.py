@@ -200,7 +200,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "consents": patient.consents.order_by("pk"),
             "retention": privacy.retention_status(patient),
             "can_export": user.has_perm("tourism.export_patient_data"),
-            "can_export_fhir": user.has_perm("tourism.export_patient_data"),
             "can_anonymise": user.has_perm("tourism.anonymise_foreignpatient") and patient.anonymised_at is None,
         },
     )
