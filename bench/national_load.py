@@ -657,6 +657,9 @@ def run() -> dict[str, Any]:
         "SECURE_COOKIES": "0",
         "LOG_LEVEL": "WARNING",
         "ONCONET_VAR_DIR": str(work / "var"),
+        # every simulated user comes from 127.0.0.1: the API's per-address limit would measure itself, not the system
+        "API_RATE_LIMIT_PER_ADDRESS": "",
+        "API_RATE_LIMIT_PER_CREDENTIAL": "",
     }
     _admin(f"DROP DATABASE IF EXISTS {DATABASE}")
     _admin(f"CREATE DATABASE {DATABASE}")

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "onconet.core.ratelimit.ApiRateLimitMiddleware",
     "onconet.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -263,6 +264,29 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# The cache: Redis when CACHE_URL (or REDIS_URL) is set — shared by every web process and worker, so rate limits
+# hold across them and the analytics snapshot is computed once — otherwise each process's own memory.
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "onconet"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "onconet"}}
+
+# Rate limits of /api/ and /fhir/ (onconet.core.ratelimit): requests per source address and per credential (API
+# token or signed-in user); "N/s", "N/m", "N/h"; empty turns a limit off. Refusals answer 429 with Retry-After.
+API_RATE_LIMIT_PER_ADDRESS = env_str("API_RATE_LIMIT_PER_ADDRESS", "1200/m")
+API_RATE_LIMIT_PER_CREDENTIAL = env_str("API_RATE_LIMIT_PER_CREDENTIAL", "600/m")
+RATELIMIT_CACHE_PREFIX = "onconet:rl:"
+# Behind a reverse proxy the client's address is in a header the proxy sets (e.g. HTTP_X_REAL_IP or
+# HTTP_X_FORWARDED_FOR); name it so that limits count clients, not the proxy. Empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
 
 # Passports: the largest workbook accepted, and the thresholds of the validation rules.
 PASSPORT_IMPORT_MAX_MB = env_int("PASSPORT_IMPORT_MAX_MB", 20)

@@ -51,10 +51,9 @@ def start_plan(
     kind: str = PlanKind.MANUAL,
     solver: str = "cpsat",
     days: int = DEFAULT_DAYS,
-    internal: bool = False,
 ) -> Job:
-    if not internal:
-        facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
+    """Queue the planner for `facility`; the facility must be in the user's scope (404 otherwise)."""
+    facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
     params = {"facility": facility.pk, "kind": kind, "solver": solver, "days": days}
     return job_start(user=user, kind="schedule_plan", params=params, internal=True)
 

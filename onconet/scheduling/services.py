@@ -204,7 +204,7 @@ def downtime_record(
     if displaced:
         from onconet.scheduling.jobs import start_plan
 
-        start_plan(user=user, facility=machine.facility, kind=PlanKind.BREAKDOWN, internal=True)
+        start_plan(user=user, facility=machine.facility, kind=PlanKind.BREAKDOWN)
     return downtime, displaced
 
 
@@ -342,10 +342,21 @@ def courses_import_csv(*, user: User, data: bytes) -> list[Course]:
 
 
 def foreign_course_create(*, user: User, referral: Any, facility: Facility) -> Course:
-    """Send a prepaid referral to planning at `facility` (protocol from the referral's service)."""
-    from onconet.tourism.models import QuoteStatus, ReferralState
+    """Send a prepaid referral to planning at `facility` (protocol from the referral's service); the referral and
+    the facility are looked up in the actor's scope and the referral row is locked, so two clicks plan it once."""
+    from onconet.tourism.models import Referral
 
     require_permission(user, "scheduling.add_foreign_course", action="send referrals to planning")
+    with transaction.atomic():
+        # the actor's own scope decides: a referral or a facility it may not see is not there (404)
+        referral = get_visible(user, Referral.objects.select_for_update().select_related("service"), pk=referral.pk)
+        facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
+        return _foreign_course_create(user=user, referral=referral, facility=facility)
+
+
+def _foreign_course_create(*, user: User, referral: Any, facility: Facility) -> Course:
+    from onconet.tourism.models import QuoteStatus, ReferralState
+
     if referral.state != ReferralState.PREPAID:
         raise DomainError(f"Only prepaid referrals are planned; this one is {referral.state}.")
     if Course.objects.filter(referral=referral).exists():
@@ -392,7 +403,7 @@ def course_cancel(*, user: User, course: Course) -> Course:
 def plan_approve(*, user: User, plan: Plan) -> Plan:
     """Write the plan's bookings: all of them or none. A plan made on a state that has changed since is refused
     (409) when a booking no longer fits; re-plan then."""
-    from onconet.tourism.services import referral_transition
+    from onconet.tourism.services import referral_schedule
 
     require_permission(user, "scheduling.plan_schedule", action="approve plans")
     today = timezone.localdate()
@@ -423,14 +434,8 @@ def plan_approve(*, user: User, plan: Plan) -> Plan:
             Course.objects.filter(pk=course.pk).update(
                 machine=machine, start_date=start, status=CourseStatus.UNDER_WAY if delivered else CourseStatus.BOOKED
             )
-            if course.origin == Origin.FOREIGN and course.referral is not None and row["change"] == "added":
-                referral_transition(
-                    user=user, referral=course.referral, name="schedule", start_date=start, by_planner=True
-                )
-            elif course.origin == Origin.FOREIGN and course.referral_id:
-                from onconet.tourism.models import Referral
-
-                Referral.objects.filter(pk=course.referral_id).update(start_date=start)
+            if course.origin == Origin.FOREIGN and course.referral is not None:
+                referral_schedule(referral=course.referral, planner=user, start_date=start)
         Plan.objects.filter(facility=plan.facility, status=PlanStatus.PROPOSED).exclude(pk=plan.pk).update(
             status=PlanStatus.SUPERSEDED
         )

@@ -510,19 +510,14 @@ def referral_transition(
     protocol: str = "",
     start_date: date | None = None,
     request: HttpRequest | None = None,
-    by_planner: bool = False,
 ) -> Referral:
-    """Move a referral one step: only from the right state, only by the right role; audited.
-
-    `by_planner` is for the scheduler's plan approval, which books prepaid foreign courses into spare capacity:
-    the approver's right comes from `scheduling.plan_schedule`, not from an office role."""
+    """Move a referral one step: only from the right state, only by the right role; audited."""
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise InvalidInput(f"Unknown transition {name!r}; known: {', '.join(TRANSITIONS)}.")
     with transaction.atomic():
-        queryset = Referral.objects.select_for_update()
-        referral = queryset.get(pk=referral.pk) if by_planner else get_visible(user, queryset, pk=referral.pk)
-        if user.role not in transition.roles and not (by_planner and name == "schedule"):
+        referral = get_visible(user, Referral.objects.select_for_update(), pk=referral.pk)
+        if user.role not in transition.roles:
             raise NotAllowed(
                 f"Your role may not {name.replace('_', ' ')}; it is for: {', '.join(sorted(transition.roles))}."
             )
@@ -564,19 +559,83 @@ def referral_transition(
         referral.state = transition.target
         referral.state_changed_at = timezone.now()
         referral.save()
-        ReferralEvent.objects.create(
-            referral=referral, actor=user, action=name, from_state=before, to_state=referral.state, comment=comment
-        )
-        audit_record(
-            actor=user,
-            action=AuditAction.STATE_CHANGE,
-            obj=referral,
-            changes={"state": [before, referral.state]},
-            # the comment stays with the referral's history (cleared on anonymisation); the log names the step only
-            message=name,
-            request=request,
+        _referral_event(referral, actor=user, name=name, before=before, comment=comment, request=request)
+    return referral
+
+
+# Where a referral may be when the planner books (or re-books) its course: prepaid ones become scheduled; those
+# already scheduled or under way keep their state and take the plan's start.
+_PLANNER_STATES = frozenset(
+    {ReferralState.PREPAID, ReferralState.SCHEDULED, ReferralState.ARRIVED, ReferralState.IN_TREATMENT}
+)
+
+
+def referral_schedule(*, referral: Referral, planner: User, start_date: date) -> Referral:
+    """Book a prepaid referral's treatment start from an approved capacity plan, or move the start of one already
+    scheduled; the planner's right is `scheduling.plan_schedule` (the plan's facility is the caller's scope).
+    Audited and written to the referral's history like every transition."""
+    require_permission(planner, "scheduling.plan_schedule", action="schedule referrals from a plan")
+    with transaction.atomic():
+        try:
+            referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        except Referral.DoesNotExist as exc:
+            raise NotFound("No referral matches the given id.") from exc
+        if referral.state not in _PLANNER_STATES:
+            raise DomainError(
+                f"Cannot schedule a referral that is {referral.state}; the planner books prepaid or scheduled ones.",
+                errors=[FieldProblem("allowed: prepaid, scheduled, arrived, in treatment", "state", referral.state)],
+            )
+        if not _prepaid_enough(referral):
+            raise DomainError(
+                "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
+            )
+        before, before_start = referral.state, referral.start_date
+        if referral.state == ReferralState.PREPAID:
+            _check_schedule(referral, start_date)
+            referral.state = ReferralState.SCHEDULED
+            referral.state_changed_at = timezone.now()
+        elif before_start == start_date:
+            return referral
+        referral.start_date = start_date
+        referral.save()
+        name = "schedule" if before == ReferralState.PREPAID else "reschedule"
+        _referral_event(
+            referral,
+            actor=planner,
+            name=name,
+            before=before,
+            comment="",
+            changes={"start_date": [_iso(before_start), start_date.isoformat()]},
         )
     return referral
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _referral_event(
+    referral: Referral,
+    *,
+    actor: User,
+    name: str,
+    before: str,
+    comment: str,
+    request: HttpRequest | None = None,
+    changes: dict[str, list[Any]] | None = None,
+) -> None:
+    ReferralEvent.objects.create(
+        referral=referral, actor=actor, action=name, from_state=before, to_state=referral.state, comment=comment
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.STATE_CHANGE,
+        obj=referral,
+        changes={"state": [before, referral.state], **(changes or {})},
+        # the comment stays with the referral's history (cleared on anonymisation); the log names the step only
+        message=name,
+        request=request,
+    )
 
 
 def _check_schedule(referral: Referral, start_date: date | None) -> None:

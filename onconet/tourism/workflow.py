@@ -67,6 +67,7 @@ LABELS = {
     "accept_quote": _("Accept the quote"),
     "confirm_prepayment": _("Confirm the prepayment"),
     "schedule": _("Schedule"),
+    "reschedule": _("Start moved by the capacity plan"),
     "arrive": _("Patient arrived"),
     "start_treatment": _("Start treatment"),
     "complete": _("Treatment completed"),
