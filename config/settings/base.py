@@ -127,6 +127,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed logins before a username is locked, and for how long.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Behind a reverse proxy every request comes from the proxy's address: set TRUSTED_PROXY_COUNT to the number of
+# proxies in front of OncoNet (each appends to X-Forwarded-For), and the client's address is read from that header,
+# counting from the right so that a client cannot choose it. 0 (the default): REMOTE_ADDR, the header is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -283,10 +287,7 @@ else:
 # token or signed-in user); "N/s", "N/m", "N/h"; empty turns a limit off. Refusals answer 429 with Retry-After.
 API_RATE_LIMIT_PER_ADDRESS = env_str("API_RATE_LIMIT_PER_ADDRESS", "1200/m")
 API_RATE_LIMIT_PER_CREDENTIAL = env_str("API_RATE_LIMIT_PER_CREDENTIAL", "600/m")
-RATELIMIT_CACHE_PREFIX = "onconet:rl:"
-# Behind a reverse proxy the client's address is in a header the proxy sets (e.g. HTTP_X_REAL_IP or
-# HTTP_X_FORWARDED_FOR); name it so that limits count clients, not the proxy. Empty: REMOTE_ADDR.
-CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER")
+RATELIMIT_CACHE_PREFIX = "onconet:rl:"  # the client's address is read as for sign-in throttling: TRUSTED_PROXY_COUNT
 
 # Passports: the largest workbook accepted, and the thresholds of the validation rules.
 PASSPORT_IMPORT_MAX_MB = env_int("PASSPORT_IMPORT_MAX_MB", 20)

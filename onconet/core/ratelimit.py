@@ -21,10 +21,12 @@ PREFIXES = ("/api/", "/fhir/")
 
 
 def _address(group: str, request: HttpRequest) -> str:
-    header = settings.CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        # the proxy's header names the client first; the proxy is trusted to overwrite what a client sent
-        return str(request.META[header]).split(",")[0].strip()
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        # each trusted proxy appends the address it saw: counting from the right, a client cannot choose its own
+        hops = [hop.strip() for hop in str(forwarded).split(",")]
+        return hops[-min(proxies, len(hops))]
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
