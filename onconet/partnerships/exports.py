@@ -9,23 +9,18 @@ import textwrap
 from zoneinfo import ZoneInfo
 
 import icalendar
-import matplotlib
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from onconet.core.pdf import render_pdf
 from onconet.core.spreadsheets import escape_cell
 from onconet.partnerships.models import Delegation
 from onconet.partnerships.selectors import cost_totals, itinerary
 
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
-
 PRODID = "-//OncoNet//Partnerships//EN"
 PHONE = re.compile(r"[+0-9 ()-]*")  # a plain phone number is data, even with a leading +
-LINES_PER_PAGE = 40  # 0.022 of the page height a line from 0.95 down to the footer
-FONT = "DejaVu Sans"  # covers Latin, Cyrillic and the diacritics of the partner languages
 
 
 def delegation_ics(delegation: Delegation, host: str = "onconet.example") -> bytes:
@@ -108,10 +103,10 @@ def participants_xlsx(delegation: Delegation) -> bytes:
     return buffer.getvalue()
 
 
-def programme_lines(delegation: Delegation) -> list[tuple[str, str]]:
-    """(style, text) lines of the printed programme."""
-    lines: list[tuple[str, str]] = [("title", delegation.title)]
-    lines.append(
+def programme_blocks(delegation: Delegation) -> list[tuple[str, str]]:
+    """(style, text) blocks of the printed programme, each paragraph whole: the page lays them out."""
+    blocks: list[tuple[str, str]] = [("title", delegation.title)]
+    blocks.append(
         (
             "meta",
             f"{delegation.start_date:%d %B %Y} – {delegation.end_date:%d %B %Y} · {delegation.days} days · "
@@ -120,70 +115,62 @@ def programme_lines(delegation: Delegation) -> list[tuple[str, str]]:
     )
     organisers = ", ".join(o.name for o in delegation.organisers.all())
     if organisers:
-        lines.append(("meta", f"Organised by {organisers}"))
+        blocks.append(("meta", f"Organised by {organisers}"))
     participants = list(delegation.participants.all())
     if participants:
         countries = sorted({p.country.name for p in participants})
-        lines.append(("meta", f"{len(participants)} participants from {', '.join(countries)}"))
-    lines.append(("blank", ""))
-    for paragraph in delegation.purpose.splitlines():
-        lines += [("text", line) for line in textwrap.wrap(paragraph, 95) or [""]]
+        blocks.append(("meta", f"{len(participants)} participants from {', '.join(countries)}"))
+    blocks.append(("blank", ""))
+    blocks += [("text", paragraph) for paragraph in delegation.purpose.splitlines()]
     for day in itinerary(delegation):
-        lines.append(("blank", ""))
-        lines.append(("day", f"Day {day.number} · {day.date:%A %d %B %Y}"))
+        blocks.append(("blank", ""))
+        blocks.append(("day", f"Day {day.number} · {day.date:%A %d %B %Y}"))
         if not day.visits:
-            lines.append(("muted", "Travel or free day"))
+            blocks.append(("muted", "Travel or free day"))
         for visit in day.visits:
             when = (
                 f"{visit.start_time:%H:%M}–{visit.end_time:%H:%M}"
                 if visit.start_time and visit.end_time
                 else (f"{visit.start_time:%H:%M}" if visit.start_time else "")
             )
-            lines.append(("visit", f"{when}  {visit.institution}".strip()))
+            blocks.append(("visit", f"{when}  {visit.institution}".strip()))
             details = [str(visit.get_topic_display())]
             if visit.host:
                 details.append(f"host: {visit.host}")
             if visit.address:
                 details.append(visit.address)
-            lines += [("muted", "    " + line) for line in textwrap.wrap(" · ".join(details), 95)]
-            for line in textwrap.wrap(visit.description, 91):
-                lines.append(("text", "    " + line))
+            blocks.append(("detail", " · ".join(details)))
+            if visit.description.strip():
+                blocks.append(("note", visit.description))
     totals = cost_totals(delegation)
     if totals:
-        lines.append(("blank", ""))
-        lines.append(("day", "Budget and costs"))
+        blocks.append(("blank", ""))
+        blocks.append(("day", "Budget and costs"))
         for total in totals:
             budget = f" of a budget of {total.budget:,.2f}" if total.budget is not None else ""
-            lines.append(("text", f"{total.currency}: {total.spent:,.2f} spent{budget}"))
+            blocks.append(("text", f"{total.currency}: {total.spent:,.2f} spent{budget}"))
+    return blocks
+
+
+def programme_lines(delegation: Delegation) -> list[tuple[str, str]]:
+    """(style, text) lines of the printed programme, wrapped as a plain-text programme would be."""
+    lines: list[tuple[str, str]] = []
+    for style, text in programme_blocks(delegation):
+        if style == "text":
+            lines += [("text", line) for line in textwrap.wrap(text, 95) or [""]]
+        elif style == "detail":
+            lines += [("muted", "    " + line) for line in textwrap.wrap(text, 95)]
+        elif style == "note":
+            lines += [("text", "    " + line) for line in textwrap.wrap(text, 91)]
+        else:
+            lines.append((style, text))
     return lines
 
 
-STYLES = {
-    "title": {"fontsize": 15, "fontweight": "bold"},
-    "meta": {"fontsize": 9, "color": "#444"},
-    "day": {"fontsize": 11, "fontweight": "bold", "color": "#0d4f5c"},
-    "visit": {"fontsize": 10, "fontweight": "bold"},
-    "muted": {"fontsize": 9, "color": "#555"},
-    "text": {"fontsize": 9.5},
-    "blank": {"fontsize": 6},
-}
-
-
 def programme_pdf(delegation: Delegation) -> bytes:
-    """The programme on A4 pages (as many as it needs), each with the tour's name and a page number."""
-    lines = programme_lines(delegation)
-    pages = [lines[i : i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)] or [[]]
-    buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Title": delegation.title, "Creator": "OncoNet"}) as pdf:
-        for number, page in enumerate(pages, start=1):
-            figure = plt.figure(figsize=(8.27, 11.69))
-            y = 0.95
-            for style, text in page:
-                figure.text(0.08, y, text, family=FONT, va="top", **STYLES[style])  # type: ignore[arg-type]
-                y -= 0.022 if style != "title" else 0.03
-            figure.text(
-                0.08, 0.03, f"{delegation.title} · {number}/{len(pages)}", family=FONT, fontsize=7, color="#777"
-            )
-            pdf.savefig(figure)
-            plt.close(figure)
-    return buffer.getvalue()
+    """The programme on A4 pages (as many as it needs), each with the tour's name and "Page N of M"."""
+    return render_pdf(
+        "partnerships/programme_print.html",
+        {"delegation": delegation, "blocks": programme_blocks(delegation), "document_language": get_language()},
+        page_label=gettext("Page {page} of {pages}"),
+    )

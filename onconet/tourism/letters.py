@@ -3,15 +3,9 @@ the patient's language when a translation exists (otherwise English, and the gap
 
 from __future__ import annotations
 
-import io
-import textwrap
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt
-
+from onconet.core.pdf import render_pdf
 from onconet.core.reference_data import localised_country_name
 from onconet.tourism.models import MessageTemplate, Referral
 
@@ -19,6 +13,19 @@ OFFICE_LANGUAGES = ("en", "ru")
 PARTNER_LANGUAGES = ("bg", "sr", "hr", "cs", "uz", "kk", "fr")
 INSTITUTION = "National Medical Radiological Research Centre"
 ADDRESS = "Koroleva 4, Obninsk, Kaluga oblast, 249036, Russian Federation"
+# "Page N of M" at the foot of a letter, in the letter's language. The partner languages have no UI catalogue
+# (the letters themselves are data, edited in the admin), so their labels live here with the languages.
+PAGE_LABELS = {
+    "en": "Page {page} of {pages}",
+    "ru": "Страница {page} из {pages}",
+    "bg": "Страница {page} от {pages}",
+    "sr": "Страна {page} од {pages}",
+    "hr": "Stranica {page} od {pages}",
+    "cs": "Strana {page} z {pages}",
+    "uz": "{pages} sahifadan {page}-sahifa",
+    "kk": "{pages} беттің {page}-беті",
+    "fr": "Page {page} sur {pages}",
+}
 
 
 @dataclass(frozen=True)
@@ -72,19 +79,13 @@ def render_letter(referral: Referral, code: str, language: str) -> Letter:
 
 
 def letter_pdf(letter: Letter) -> bytes:
-    """A one-page A4 letter (DejaVu Sans covers Latin, Cyrillic and the diacritics of every partner language)."""
-    figure = plt.figure(figsize=(8.27, 11.69))
-    figure.text(0.08, 0.95, INSTITUTION, fontsize=11, fontweight="bold", family="DejaVu Sans")
-    figure.text(0.08, 0.93, ADDRESS, fontsize=8, color="#555", family="DejaVu Sans")
-    figure.text(0.08, 0.88, letter.subject, fontsize=13, fontweight="bold", family="DejaVu Sans")
-    lines: list[str] = []
-    for paragraph in letter.body.split("\n"):
-        lines.extend(textwrap.wrap(paragraph, 90) or [""])
-    figure.text(0.08, 0.85, "\n".join(lines), fontsize=10, va="top", family="DejaVu Sans", linespacing=1.5)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="pdf")
-    plt.close(figure)
-    return buffer.getvalue()
+    """The letter on A4 pages, as many as its text needs, numbered in its language. The subject and body are
+    text (autoescaped HTML, no maths): a `$`, a `%` or a `<script>` in a name prints as it is."""
+    return render_pdf(
+        "tourism/letters/letter.html",
+        {"letter": letter, "document_language": letter.language, "institution": INSTITUTION, "address": ADDRESS},
+        page_label=PAGE_LABELS.get(letter.language, PAGE_LABELS["en"]),
+    )
 
 
 def missing_translations() -> list[tuple[str, str]]:
