@@ -3,6 +3,8 @@ the patient's language when a translation exists (otherwise English, and the gap
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from onconet.core.pdf import render_pdf
@@ -74,8 +76,22 @@ def render_letter(referral: Referral, code: str, language: str) -> Letter:
         "reference": f"R-{referral.pk}",
     }
     return Letter(
-        code, template.language, language, template.subject.format_map(values), template.body.format_map(values)
+        code,
+        template.language,
+        language,
+        fill_placeholders(template.subject, values),
+        fill_placeholders(template.body, values),
     )
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
+    """Put the values into a template's `{name}` placeholders. Templates are edited by translators in the admin, so
+    nothing else is interpreted: an unknown name, `{name.attribute}`, `{0}` or a lone brace stays as written (the
+    slip shows in the letter instead of breaking it), and no attribute or index is ever looked up."""
+    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
 def letter_pdf(letter: Letter) -> bytes:

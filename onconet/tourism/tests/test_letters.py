@@ -99,3 +99,11 @@ def test_a_long_letter_runs_onto_numbered_pages(hostile_referral):
         f"Страница {number} из {len(pages)}" for number in range(1, len(pages) + 1)
     ]
     assert "".join(pages).count(PRINTED_NAME) == 20 * 4
+
+
+def test_a_translators_slip_in_a_template_shows_in_the_letter_and_looks_nothing_up() -> None:
+    from onconet.tourism.letters import fill_placeholders
+
+    values = {"patient_name": "IVANOV Ivan", "reference": "R-7"}
+    text = "Dear {patient_name} ({reference}), {unknown} {patient_name.__class__} {0} { {{ }"
+    assert fill_placeholders(text, values) == "Dear IVANOV Ivan (R-7), {unknown} {patient_name.__class__} {0} { {{ }"
