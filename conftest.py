@@ -20,6 +20,30 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PASSWORD = "correct-horse-battery"
 
 
+def pdf_bytes() -> bytes:
+    """A real one-page PDF: uploaded documents are identified by opening them (onconet.core.uploads)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def png_bytes() -> bytes:
+    """A real 2×2 PNG."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def _required(flag: str) -> bool:
     return os.environ.get(flag, "") not in ("", "0")
 

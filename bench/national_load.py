@@ -421,16 +421,20 @@ def _session(username: str) -> str:
     """A signed-in session (second factor confirmed, as after a real sign-in) for a demo user; the cookie value."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from onconet.core.models import User
-    from onconet.core.services import OTP_SESSION_KEY
 
     user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[OTP_SESSION_KEY] = True
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
     assert session.session_key is not None
     return session.session_key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -81,6 +82,12 @@ def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
 def _overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
     # A number beyond any database integer (an id or a filter): the query never ran.
     return _error(request, 400, "A number in the request is out of range.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # An upload cut off while it streamed in (onconet.core.uploads.LimitedUploadHandler): nothing of it was kept.
+    return _error(request, 413, str(exc) or "The request is too large.")
 
 
 @api.exception_handler(Http404)

@@ -4,6 +4,7 @@ Every environment variable read here is documented in the README's "Configuratio
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +39,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "onconet.core.apps.OncoNetAdminConfig",  # Django's admin, signing in through OncoNet's login page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "onconet.core",
     "onconet.tourism",
     "onconet.passports",
@@ -67,9 +72,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "onconet.core.ratelimit.ApiRateLimitMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "onconet.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into OncoNet's "locked" login page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,10 +134,30 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed logins before a username is locked, and for how long.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Sign-in throttling (django-axes): every authenticate() call goes through AxesStandaloneBackend, so the login page,
+# the admin and any other password check count failures. A lock holds for one username *from one address*: a stranger
+# who guesses a colleague's password locks only himself out, never the colleague signing in from elsewhere.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "onconet.core.views.login_locked_out"
+AXES_ENABLE_ADMIN = False  # lockouts are lifted on OncoNet's own page (audited), not by deleting rows in the admin
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins and sign-outs are in the audit log already
+AXES_USERNAME_CALLABLE = "onconet.core.services.login_username"  # usernames are matched without regard to case
 # Behind a reverse proxy every request comes from the proxy's address: set TRUSTED_PROXY_COUNT to the number of
 # proxies in front of OncoNet (each appends to X-Forwarded-For), and the client's address is read from that header,
 # counting from the right so that a client cannot choose it. 0 (the default): REMOTE_ADDR, the header is ignored.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+# Wrong one-time codes are throttled per device in the database (django-otp): after n failures in a row the next
+# attempt waits FACTOR * 2^(n-1) seconds, whichever session or sign-in it comes from.
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
+OTP_TOTP_ISSUER = "OncoNet"
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
@@ -206,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 60 * 60},
     },
     "jobs-watch": {"task": "onconet.jobs_watch", "schedule": 60, "options": {"expires": 55}},
+    "job-files-delete-expired": {
+        "task": "onconet.job_files_delete_expired",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 6 * 60 * 60},
+    },
     "scheduling-daily-replan": {
         "task": "onconet.scheduling.daily_replan",
         "schedule": 24 * 60 * 60,
@@ -264,6 +296,9 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
         "onconet.requests": {"level": LOG_LEVEL, "propagate": True},
+        # WeasyPrint turns fontTools' logger to DEBUG while it subsets a font and re-logs its warnings itself;
+        # without this, hundreds of debug lines per PDF would reach the console whatever LOG_LEVEL says.
+        "fontTools": {"level": "WARNING", "propagate": False},
     },
 }
 
@@ -289,8 +324,35 @@ API_RATE_LIMIT_PER_ADDRESS = env_str("API_RATE_LIMIT_PER_ADDRESS", "1200/m")
 API_RATE_LIMIT_PER_CREDENTIAL = env_str("API_RATE_LIMIT_PER_CREDENTIAL", "600/m")
 RATELIMIT_CACHE_PREFIX = "onconet:rl:"  # the client's address is read as for sign-in throttling: TRUSTED_PROXY_COUNT
 
+# Uploads (onconet/core/uploads.py). A body is refused from its Content-Length before it is read, and a file part
+# is cut off at its limit while it streams in; files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not to
+# memory. DATA_UPLOAD_MAX_MEMORY_SIZE bounds request.body and the non-file form fields only (the FHIR endpoint reads
+# its Bundles from the request stream with its own limit). The proxy and gunicorn must allow UPLOAD_MAX_MB too.
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 20)  # the largest file any form takes
+DOCUMENT_UPLOAD_MAX_MB = env_int("DOCUMENT_UPLOAD_MAX_MB", 10)  # patient, contract and agreement documents
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: request.body and form fields
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_HANDLERS = [
+    "onconet.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Stored import workbooks are deleted when their job succeeds, else after this many days (a failed job can be
+# retried until then; a daily beat task deletes them).
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 7)
+
 # Passports: the largest workbook accepted, and the thresholds of the validation rules.
 PASSPORT_IMPORT_MAX_MB = env_int("PASSPORT_IMPORT_MAX_MB", 20)
+# What a workbook may unpack to: all its files together, files in it, rows per sheet, cells in all (the national
+# demo's largest passport, Moscow, has about 12 000 staff rows and 130 000 cells).
+PASSPORT_IMPORT_MAX_UNPACKED_MB = env_int("PASSPORT_IMPORT_MAX_UNPACKED_MB", 50)
+PASSPORT_IMPORT_MAX_FILES = env_int("PASSPORT_IMPORT_MAX_FILES", 200)
+PASSPORT_IMPORT_MAX_ROWS = env_int("PASSPORT_IMPORT_MAX_ROWS", 50_000)
+PASSPORT_IMPORT_MAX_CELLS = env_int("PASSPORT_IMPORT_MAX_CELLS", 500_000)
+# FHIR: the largest referral Bundle POSTed to /fhir/. A document may be 10 MiB, which base64 makes 13.3 MiB
+# inside the Bundle; the view reads the body itself (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB, does not apply there).
+FHIR_MAX_BUNDLE_MB = env_int("FHIR_MAX_BUNDLE_MB", 15)
 PASSPORT_RETIREMENT_AGE = env_int("PASSPORT_RETIREMENT_AGE", 65)
 EQUIPMENT_SERVICE_LIFE_YEARS = env_int("EQUIPMENT_SERVICE_LIFE_YEARS", 10)
 PASSPORT_OUTLIER_Z = 3.0

@@ -20,6 +20,7 @@ from onconet.analytics.models import Benchmark, Comparison
 from onconet.core.errors import InvalidInput, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Facility, FederalDistrict, Region, User
+from onconet.core.params import period_or_none
 from onconet.core.reference_data import localised_subdivision_name
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
@@ -28,8 +29,7 @@ from onconet.passports.models import Equipment, EquipmentKind, Passport, Special
 
 
 def _params(request: HttpRequest) -> tuple[int, bool]:
-    raw = request.GET.get("period", "")
-    period = int(raw) if raw.isdigit() else selectors.default_period()
+    period = period_or_none(request.GET.get("period")) or selectors.default_period()  # a bad period is ignored
     return period, request.GET.get("submitted") == "1"
 
 
@@ -552,7 +552,7 @@ def report_start(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         raise NotFound("Start a report from the dashboard or a region page.")
     user = request_user(request)
-    period = int(request.POST["period"]) if request.POST.get("period", "").isdigit() else selectors.default_period()
+    period = period_or_none(request.POST.get("period")) or selectors.default_period()
     job = services.report_start(
         user=user,
         kind=request.POST.get("kind", ""),

@@ -1,4 +1,9 @@
-"""API authentication: personal bearer tokens for programs, the session (with CSRF) for the browser."""
+"""API authentication: personal bearer tokens for programs, the session (with CSRF) for the browser.
+
+A request that carries an `Authorization` header is authenticated by its token alone: valid, or 401, never the
+session beside it (TwoFactorMiddleware sets the session's user aside too). A session counts only once its second
+factor is confirmed, for the roles that need one.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from onconet.core.models import User
-from onconet.core.services import api_token_authenticate
+from onconet.core.services import api_token_authenticate, two_factor_pending
 
 
 class TokenAuth(HttpBearer):
@@ -24,5 +29,9 @@ class TokenAuth(HttpBearer):
 
 class SessionAuth(NinjaSessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if "Authorization" in request.headers:
+            return None  # a token was offered: it alone decides
         user = super().authenticate(request, key)
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active or two_factor_pending(user):
+            return None
+        return user

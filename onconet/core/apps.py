@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -22,3 +23,10 @@ class CoreConfig(AppConfig):
         from onconet.core import census, checks  # noqa: F401  (register the job kind and the checks)
 
         post_migrate.connect(_sync_roles_after_migrate, sender=self)
+
+
+class OncoNetAdminConfig(admin_apps.AdminConfig):
+    """Django's admin on OncoNet's admin site, whose login is OncoNet's own (throttled, two-factor) page."""
+
+    default = False  # onconet.core's own config is CoreConfig; this one is named in INSTALLED_APPS
+    default_site = "onconet.core.admin_site.OncoNetAdminSite"

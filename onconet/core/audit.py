@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.db.models import Model
 from django.http import HttpRequest
 
@@ -11,9 +12,11 @@ from onconet.core.models import AuditAction, AuditEntry, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as sign-in throttling and rate limits read it (behind TRUSTED_PROXY_COUNT proxies, from
+    X-Forwarded-For counted from the right), so the log names the client and not the proxy."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return get_client_ip_address(request) or None
 
 
 def audit_record(

@@ -35,6 +35,7 @@ NAVIGATION = [
     NavItem(_("Certified centres"), "partnerships:certified", "patch-check", roles=frozenset({Role.PARTNER_AGENT})),
     NavItem(_("Jobs"), "core:jobs", "hourglass-split", "core.view_job"),
     NavItem(_("Audit log"), "core:audit", "journal-text", "core.view_auditentry"),
+    NavItem(_("Sign-in security"), "core:sign_in_security", "shield-lock", "core.change_user"),
 ]
 
 

@@ -5,48 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
-from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from onconet.core.errors import InvalidInput
 from onconet.core.models import Facility, FacilityKind, User
 from onconet.core.scoping import visible
-from onconet.core.services import login_failed, login_locked_until
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Django's login form, refusing a username that failed too often and counting new failures."""
+class LoginForm(AuthenticationForm):
+    """Django's login form. The password check runs through django-axes (AUTHENTICATION_BACKENDS), which counts
+    failures and refuses a username locked from this address; this form only says so."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "locked": _(
-            "Too many failed attempts for this username. It is locked until %(until)s; try again then "
-            "or ask a national admin."
+            "Too many failed attempts for this username. Try again in %(minutes)s minutes, or ask a national admin "
+            "to lift the lock."
         ),
     }
 
     def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        locked = login_locked_until(username=username) if username else None
-        if locked:
-            raise forms.ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"until": formats.time_format(timezone.localtime(locked), "TIME_FORMAT")},
-            )
         try:
             return super().clean()
         except forms.ValidationError:
-            if username:
-                entry = login_failed(username=username, request=self.request)
-                if entry.locked_until and entry.locked_until > timezone.now():
-                    raise forms.ValidationError(
-                        self.error_messages["locked"],
-                        code="locked",
-                        params={"until": formats.time_format(timezone.localtime(entry.locked_until), "TIME_FORMAT")},
-                    ) from None
+            if getattr(self.request, "axes_locked_out", False):
+                raise forms.ValidationError(
+                    self.error_messages["locked"],
+                    code="locked",
+                    params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+                ) from None
             raise
 
 

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -101,17 +104,23 @@ class JobKind:
     permission: str
     handler: Handler
     user_startable: bool = True  # False: only a service starts it (e.g. after storing an upload)
+    file_param: str = ""  # the parameter naming a stored job file (`job_file_store`), deleted once the job succeeds
 
 
 _REGISTRY: dict[str, JobKind] = {}
 
 
 def register_job_kind(
-    name: str, *, label: str | Promise, permission: str, user_startable: bool = True
+    name: str, *, label: str | Promise, permission: str, user_startable: bool = True, file_param: str = ""
 ) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         _REGISTRY[name] = JobKind(
-            name=name, label=label, permission=permission, handler=handler, user_startable=user_startable
+            name=name,
+            label=label,
+            permission=permission,
+            handler=handler,
+            user_startable=user_startable,
+            file_param=file_param,
         )
         return handler
 
@@ -159,12 +168,14 @@ def execute_job(job_id: int) -> None:
         logger.exception("job %s (%s) failed", job_id, job.kind)
         _finish(job_id, me, status=JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         return
-    _finish(job_id, me, status=JobStatus.SUCCEEDED, result=result)
+    if _finish(job_id, me, status=JobStatus.SUCCEEDED, result=result) and kind.file_param:
+        # a succeeded job is never retried: its upload has served its purpose
+        job_file_delete(str(job.params.get(kind.file_param, "")))
 
 
 def _finish(
     job_id: int, worker: str, *, status: JobStatus, result: dict[str, Any] | None = None, error: str = ""
-) -> None:
+) -> bool:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error, "message": ""}
     if status == JobStatus.SUCCEEDED:
         fields.update(progress=100, result=result)
@@ -174,6 +185,7 @@ def _finish(
     done = Job.objects.filter(pk=job_id, worker=worker, status=JobStatus.RUNNING).update(**fields)
     if not done:
         logger.warning("job %s was taken from worker %s before it finished; its result is dropped", job_id, worker)
+    return bool(done)
 
 
 LOST_MESSAGE = (
@@ -207,3 +219,68 @@ def jobs_fail_lost(*, now: datetime | None = None) -> list[int]:
         )
         logger.warning("jobs %s lost their worker; marked failed", ids)
     return ids
+
+
+# ---------------------------------------------------------------- files that jobs read (uploads)
+#
+# An upload a job works on is stored under MEDIA_ROOT/JOB_FILES_DIR, where every worker can read it. It is deleted
+# when its job succeeds, and otherwise (failed, so retryable for a while, or never started) after
+# IMPORT_FILE_RETENTION_DAYS by `job_files_delete_expired` (daily, celery beat).
+
+JOB_FILES_DIR = "imports"  # the folder the passport import has always used
+
+
+def job_files_root() -> Path:
+    return (Path(settings.MEDIA_ROOT) / JOB_FILES_DIR).resolve()
+
+
+def job_file_store(source: IO[bytes] | bytes, filename: str) -> str:
+    """Keep an upload where every worker can read it, copied in chunks; returns its path under MEDIA_ROOT."""
+    safe = "".join(c for c in Path(filename).name if c.isalnum() or c in "._-")[-80:] or "upload"
+    relative = f"{JOB_FILES_DIR}/{uuid.uuid4().hex}_{safe}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        target.write_bytes(source)
+    else:
+        source.seek(0)
+        with target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
+    return relative
+
+
+def job_file_path(relative: str) -> Path:
+    """The stored file a job's parameter names; ValueError for anything outside the job files folder."""
+    path = (Path(settings.MEDIA_ROOT) / relative).resolve()
+    if job_files_root() not in path.parents:
+        raise ValueError("a job file must lie in the job files folder")
+    return path
+
+
+def job_file_delete(relative: str) -> None:
+    try:
+        job_file_path(relative).unlink(missing_ok=True)
+    except (ValueError, OSError):
+        logger.warning("could not delete the job file %r", relative)
+
+
+def job_files_delete_expired(*, now: datetime | None = None) -> list[str]:
+    """Delete stored job files older than IMPORT_FILE_RETENTION_DAYS that no queued or running job still needs;
+    returns their paths under MEDIA_ROOT. A failed job can be retried until then."""
+    root = job_files_root()
+    if not root.is_dir():
+        return []
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    active = Job.objects.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+    needed = {str(value) for params in active.values_list("params", flat=True) for value in (params or {}).values()}
+    deleted: list[str] = []
+    for path in sorted(root.iterdir()):
+        relative = f"{JOB_FILES_DIR}/{path.name}"
+        if not path.is_file() or relative in needed:
+            continue
+        if datetime.fromtimestamp(path.stat().st_mtime, tz=cutoff.tzinfo) < cutoff:
+            path.unlink(missing_ok=True)
+            deleted.append(relative)
+    if deleted:
+        logger.info("deleted %d job files older than %d days", len(deleted), settings.IMPORT_FILE_RETENTION_DAYS)
+    return deleted

@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -72,9 +73,9 @@ class ContentSecurityPolicyMiddleware:
 
 
 class NulInputMiddleware:
-    """Refuses API and FHIR requests whose query or JSON body holds a NUL character: no database text column can
-    store one (PostgreSQL refuses it outright), and no legitimate value contains it. Pages need no such guard:
-    Django's form fields already refuse NUL characters."""
+    """Refuses API and FHIR requests whose query or JSON body holds a NUL character, and pages whose query does: no
+    database text column can store one and PostgreSQL refuses it even in a filter, and no legitimate value contains
+    it. The bodies of pages need no such guard: Django's form fields already refuse NUL characters."""
 
     PREFIXES = ("/api/", "/fhir/")
 
@@ -90,6 +91,13 @@ class NulInputMiddleware:
                 {"detail": "The request contains a NUL character, which no field accepts.", "errors": [problem]},
                 status=400,
             )
+        if "\x00" in request.path or any("\x00" in v for values in request.GET.lists() for v in values[1]):
+            # Pages read their path and filters directly, not through form fields (which refuse NULs).
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext
+
+            message = gettext("The address contains a NUL character (U+0000), which no page accepts.")
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
     @staticmethod
@@ -97,6 +105,16 @@ class NulInputMiddleware:
         if "\x00" in request.path or any("\x00" in v for values in request.GET.lists() for v in values[1]):
             return True
         if request.method not in ("POST", "PUT", "PATCH") or "json" not in (request.content_type or ""):
+            return False
+        from django.conf import settings
+
+        from onconet.core.params import BIGINT_MAX, int_or_none
+
+        cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = int_or_none(request.META.get("CONTENT_LENGTH"), minimum=0, maximum=BIGINT_MAX) or 0
+        if cap is not None and length > cap:
+            # request.body would refuse it (an HTML 400 from here); the one view that takes bodies this large, the
+            # FHIR transaction endpoint, reads its body itself, bounded by FHIR_MAX_BUNDLE_MB, and checks for NULs.
             return False
         try:
             data = json.loads(request.body)
@@ -116,27 +134,31 @@ def _holds_nul(node: object) -> bool:
 
 
 class TwoFactorMiddleware:
-    """A signed-in user whose role requires two-factor authentication reaches nothing but the two-factor pages
-    (and logout) until this session has confirmed a one-time code. API and FHIR calls with a personal token are
-    let through (a token is its own credential); with the session they are refused like pages."""
+    """Keeps the two credentials apart, and the second factor in front of everything.
+
+    An API or FHIR request that carries an `Authorization` header is authenticated by that header alone: the
+    session's user is set aside here, so no endpoint can fall back to it (a wrong token answers 401 even beside a
+    signed-in session). Pages never take tokens. A session whose user's role needs two-factor authentication
+    (TWO_FACTOR_ROLES) and has not confirmed a code (django-otp's `is_verified()`) reaches nothing but the two-factor
+    pages and logout: pages redirect there, API and FHIR calls answer 403."""
 
     OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/i18n/", "/jsi18n/", "/healthz")
+    TOKEN_PATHS = ("/api/", "/fhir/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from onconet.core.services import OTP_SESSION_KEY, two_factor_required
+        from django.contrib.auth.models import AnonymousUser
 
+        from onconet.core.services import two_factor_pending
+
+        if request.path.startswith(self.TOKEN_PATHS) and "Authorization" in request.headers:
+            request.user = AnonymousUser()
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and two_factor_required(user)
-            and not request.session.get(OTP_SESSION_KEY)
-            and not request.path.startswith(self.OPEN)
-            and not request.headers.get("Authorization", "").startswith("Bearer ")
-        ):
-            if request.path.startswith(("/api/", "/fhir/")):
+        if user is not None and not request.path.startswith(self.OPEN) and two_factor_pending(user):
+            if request.path.startswith(self.TOKEN_PATHS):
                 from django.http import JsonResponse
 
                 return JsonResponse(
@@ -145,5 +167,5 @@ class TwoFactorMiddleware:
                 )
             from django.shortcuts import redirect
 
-            return redirect(f"/accounts/two-factor/?next={request.get_full_path()}")
+            return redirect(f"/accounts/two-factor/?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

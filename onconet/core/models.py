@@ -320,32 +320,3 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-
-
-class LoginThrottle(models.Model):
-    """Failed logins for one username; too many lock it for a while."""
-
-    username = models.CharField(max_length=150, unique=True)
-    failures = models.PositiveIntegerField(default=0)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.username}: {self.failures}"
-
-
-class TwoFactorDevice(models.Model):
-    """A user's authenticator (TOTP). `last_step` is the last time step used, so no code is accepted twice."""
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor")
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    last_step = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("two-factor device")
-        verbose_name_plural = _("two-factor devices")
-
-    def __str__(self) -> str:
-        return f"{self.user_id} ({'confirmed' if self.confirmed_at else 'not confirmed'})"

@@ -13,6 +13,7 @@ import hashlib
 import math
 from collections.abc import Callable
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import get_usage
@@ -21,13 +22,8 @@ PREFIXES = ("/api/", "/fhir/")
 
 
 def _address(group: str, request: HttpRequest) -> str:
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        # each trusted proxy appends the address it saw: counting from the right, a client cannot choose its own
-        hops = [hop.strip() for hop in str(forwarded).split(",")]
-        return hops[-min(proxies, len(hops))]
-    return str(request.META.get("REMOTE_ADDR", ""))
+    # the same reading of the client's address as sign-in throttling's (django-ipware, TRUSTED_PROXY_COUNT)
+    return get_client_ip_address(request) or ""
 
 
 def _credential(group: str, request: HttpRequest) -> str:

@@ -134,3 +134,40 @@ def dashboard_for(*, user: User) -> Dashboard:
     if user.has_perm("core.view_auditentry"):
         board.recent_audit = list(AuditEntry.objects.all()[:8])
     return board
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """A username locked out of signing in from one address (django-axes), and until when."""
+
+    username: str
+    ip_address: str | None
+    failures: int
+    last_failure_at: Any
+    locked_until: Any
+
+
+def lockouts_current(*, user: AnyUser) -> list[Lockout]:
+    """The sign-in locks in force now, newest first: for the national admins who may lift them."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    from onconet.core.scoping import require_permission
+
+    require_permission(user, "core.change_user", action="see sign-in locks")
+    cool_off = get_cool_off(None)  # None: a lock lasts until it is lifted
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return [
+        Lockout(
+            username=attempt.username or "",
+            ip_address=attempt.ip_address,
+            failures=attempt.failures_since_start,
+            last_failure_at=attempt.attempt_time,
+            locked_until=attempt.attempt_time + cool_off if cool_off is not None else None,
+        )
+        for attempt in attempts.order_by("-attempt_time")
+    ]

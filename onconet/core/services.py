@@ -34,7 +34,6 @@ from onconet.core.models import (
     FacilityKind,
     FederalDistrict,
     Job,
-    LoginThrottle,
     Region,
     User,
 )
@@ -231,6 +230,51 @@ def user_create(
     return user
 
 
+USER_ACCESS_FIELDS = ["role", "region", "partner", "is_active", "is_staff", "is_superuser"]
+
+
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    region: Region | None,
+    partner: Any,
+    is_active: bool,
+    is_staff: bool,
+    is_superuser: bool,
+    request: HttpRequest | None = None,
+) -> User:
+    """Change what a user may do: the role (its group follows: exactly the role's group), the scope (region or
+    partner), and the active, staff and superuser flags. Every change is audited with its before and after."""
+    require_permission(actor, "core.change_user", action="change users")
+    if role not in Role.values:
+        raise InvalidInput("The user is not valid.", errors=[FieldProblem("not a role", "role", role)])
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = field_snapshot(locked, USER_ACCESS_FIELDS)
+        if is_superuser != locked.is_superuser and not actor.is_superuser:
+            raise NotAllowed("Only a superuser may grant or withdraw superuser status.")
+        locked.role = role
+        locked.region = region
+        locked.partner = partner
+        locked.is_active = is_active
+        locked.is_staff = is_staff
+        locked.is_superuser = is_superuser
+        try:
+            locked.full_clean()
+        except ValidationError as exc:
+            raise InvalidInput("The user is not valid.", errors=_problems(exc)) from exc
+        locked.save(update_fields=USER_ACCESS_FIELDS)
+        locked.groups.set([Group.objects.get(name=role)])  # a role's permissions come from its group only
+        changes = diff(before, field_snapshot(locked, USER_ACCESS_FIELDS))
+        if changes:
+            audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked, changes=changes, request=request)
+    for name in USER_ACCESS_FIELDS:
+        setattr(user, name, getattr(locked, name))
+    return locked
+
+
 def _problems(exc: ValidationError) -> list[FieldProblem]:
     if hasattr(exc, "error_dict"):
         return [
@@ -411,43 +455,74 @@ def api_token_authenticate(raw: str) -> User | None:
 
 
 # ---------------------------------------------------------------- logins
+# django-axes counts failed passwords and enforces the locks (AXES_* settings): a lock holds for one username from
+# one address. These services write the audit log and let a national admin (or the operator) lift a lock.
 
 
-def login_locked_until(*, username: str) -> datetime | None:
-    """When the username's lock ends, if it is locked now."""
-    entry = LoginThrottle.objects.filter(username=username.lower()).first()
-    if entry and entry.locked_until and entry.locked_until > timezone.now():
-        return entry.locked_until
-    return None
+def login_username(request: HttpRequest | None, credentials: dict[str, Any] | None = None) -> str | None:
+    """The name axes counts failures under: lower-cased, so that "Admin" and "admin" share one counter."""
+    if credentials is not None:
+        name = credentials.get("username")
+    else:
+        name = request.POST.get("username") if request is not None else None
+    return name.strip().lower()[:150] if isinstance(name, str) else None
 
 
-def login_failed(*, username: str, request: HttpRequest | None = None) -> LoginThrottle:
-    """Count a failed login; past the limit the username is locked for LOGIN_LOCKOUT_MINUTES."""
-    now = timezone.now()
-    window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    with transaction.atomic():
-        entry, _ = LoginThrottle.objects.select_for_update().get_or_create(username=username.lower()[:150])
-        if entry.last_failure_at and now - entry.last_failure_at > window:
-            entry.failures = 0
-        entry.failures += 1
-        entry.last_failure_at = now
-        if entry.failures >= settings.LOGIN_FAILURE_LIMIT:
-            entry.locked_until = now + window
-        entry.save()
+def login_failed(*, username: str, request: HttpRequest) -> bool:
+    """Audit a failed sign-in that axes has just counted; True when the username is now locked from this address."""
+    from axes.helpers import get_client_ip_address
+    from axes.models import AccessAttempt
+
+    locked = bool(getattr(request, "axes_locked_out", False))
+    attempt = (
+        AccessAttempt.objects.filter(username=login_username(None, {"username": username}))
+        .filter(ip_address=get_client_ip_address(request))
+        .order_by("-attempt_time")
+        .first()
+    )
+    failures = attempt.failures_since_start if attempt is not None else 0
     audit_record(
         actor=None,
         action=AuditAction.LOGIN_FAILED,
         object_type="core.user",
         object_repr=username[:255],
-        message=f"failure {entry.failures}" + (" — locked" if entry.locked_until and entry.locked_until > now else ""),
+        message=f"failure {failures}" + (" — locked" if locked else ""),
         request=request,
     )
-    return entry
+    return locked
 
 
 def login_succeeded(*, user: User, request: HttpRequest | None = None) -> None:
-    LoginThrottle.objects.filter(username=user.get_username().lower()).delete()
+    """Audit a sign-in with the password (axes has already cleared this address's failures, AXES_RESET_ON_SUCCESS)."""
     audit_record(actor=user, action=AuditAction.LOGIN, obj=user, request=request)
+
+
+def login_unlock(*, actor: User | None, username: str, request: HttpRequest | None = None) -> int:
+    """Lift every sign-in lock of a username, from whichever address; audited. Returns how many records were removed.
+
+    `actor` is the national admin doing it, or None for the operator at the server's command line (`onconet unlock`),
+    who holds every right already."""
+    from axes.utils import reset
+
+    if actor is not None:
+        require_permission(actor, "core.change_user", action="lift sign-in locks")
+    name = login_username(None, {"username": username}) or ""
+    if not name:
+        raise InvalidInput("Name the user to unlock.", errors=[FieldProblem("must not be empty", "username")])
+    target = User.objects.filter(username__iexact=name).first()
+    with transaction.atomic():
+        removed = reset(username=name)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="core.user",
+            object_id=str(target.pk) if target is not None else "",
+            object_repr=target.get_username() if target is not None else name,
+            changes={"failed_sign_ins": [removed, 0]} if removed else {},
+            message="sign-in lock lifted" + ("" if actor is not None else " from the command line"),
+            request=request,
+        )
+    return removed
 
 
 # ---------------------------------------------------------------- jobs
@@ -506,9 +581,13 @@ def broker_status(*, timeout: int = 2) -> str:
 
 
 # ---------------------------------------------------------------- two-factor authentication
+# django-otp holds the devices: a TOTPDevice (the authenticator app) and a StaticDevice (one-time recovery codes).
+# Wrong codes are throttled per device in the database (OTP_TOTP_THROTTLE_FACTOR: waits of 1, 2, 4, 8… seconds),
+# so a new session or a new password sign-in does not give a guesser new attempts.
 
-OTP_SESSION_KEY = "otp_verified"
-OTP_MAX_FAILURES = 5
+TOTP_DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery codes"
+RECOVERY_CODE_COUNT = 10
 
 
 def two_factor_required(user: Any) -> bool:
@@ -516,42 +595,116 @@ def two_factor_required(user: Any) -> bool:
     return bool(user.is_authenticated and user.role in settings.TWO_FACTOR_ROLES)
 
 
-def two_factor_device(*, user: User) -> Any:
-    """The user's authenticator, created (unconfirmed, with a new secret) on first use."""
-    from onconet.core.models import TwoFactorDevice
-    from onconet.core.totp import new_secret
+def two_factor_pending(user: Any) -> bool:
+    """Signed in with the password, but this session has not confirmed the second factor that the role needs."""
+    is_verified = getattr(user, "is_verified", None)  # set by django_otp's OTPMiddleware on the session's user
+    return two_factor_required(user) and not (is_verified is not None and is_verified())
 
-    device, _ = TwoFactorDevice.objects.get_or_create(user=user, defaults={"secret": new_secret()})
+
+def two_factor_device(*, user: User) -> Any:
+    """The user's authenticator: the confirmed one, else an unconfirmed one (with a new key) waiting to be set up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
-def two_factor_check(*, user: User, code: str, request: HttpRequest) -> bool:
-    """Check a code from the user's authenticator; a right one confirms the device (first time) and marks the
-    session verified. Wrong codes are audited; after OTP_MAX_FAILURES in a session the user is signed out."""
-    from django.contrib.auth import logout
+@dataclass(frozen=True)
+class TwoFactorResult:
+    verified: bool
+    recovery_codes: list[str]  # the new recovery codes, shown once: only when the authenticator was just set up
+    wait_until: datetime | None = None  # too many wrong codes: no code is checked before then
+    recovery_codes_left: int | None = None  # after signing in with a recovery code
 
-    from onconet.core.models import TwoFactorDevice
-    from onconet.core.totp import verify
 
+def two_factor_verify(*, user: User, code: str, request: HttpRequest) -> TwoFactorResult:
+    """Check a code from the authenticator, or a recovery code (each works once). A right one marks the session
+    verified (django-otp) and, the first time, confirms the authenticator and creates the recovery codes. Wrong codes
+    are audited and throttled per device in the database."""
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = "".join(code.split()).lower()
+    recovery_codes: list[str] = []
     with transaction.atomic():
-        device = TwoFactorDevice.objects.select_for_update().get(pk=two_factor_device(user=user).pk)
-        step = verify(device.secret, code, after=device.last_step)
-        if step is not None:
-            device.last_step = step
-            first = device.confirmed_at is None
+        User.objects.select_for_update().get(pk=user.pk)  # one check at a time per user: the throttle counts
+        totp = TOTPDevice.objects.select_for_update().get(pk=two_factor_device(user=user).pk)
+        if code.isdigit() and len(code) == totp.digits:
+            candidates: list[Any] = [totp]
+        elif totp.confirmed:  # recovery codes exist only once an authenticator is set up
+            candidates = list(StaticDevice.objects.select_for_update().filter(user=user, confirmed=True))
+        else:
+            candidates = []
+        wait_until = None
+        matched = None
+        for device in candidates:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                wait_until = (info or {}).get("locked_until") or timezone.now()
+                continue
+            if device.verify_token(code):
+                matched = device
+                break
+        if matched is not None:
+            first = not totp.confirmed and matched.pk == totp.pk and isinstance(matched, TOTPDevice)
             if first:
-                device.confirmed_at = timezone.now()
-            device.save(update_fields=["last_step", "confirmed_at"])
-            request.session[OTP_SESSION_KEY] = True
+                totp.confirmed = True
+                totp.save(update_fields=["confirmed"])
+                recovery_codes = _recovery_codes_new(user=user)
+            otp_login(request, matched)
             request.session.cycle_key()
-            message = "two-factor device confirmed" if first else "two-factor code accepted"
+            left = None
+            if isinstance(matched, StaticDevice):
+                left = StaticToken.objects.filter(device__user=user).count()
+                message = f"recovery code used ({left} left)"
+            else:
+                message = "two-factor device confirmed" if first else "two-factor code accepted"
             audit_record(actor=user, action=AuditAction.LOGIN, obj=user, message=message, request=request)
-            return True
-    failures = request.session.get("otp_failures", 0) + 1
-    request.session["otp_failures"] = failures
-    audit_record(
-        actor=user, action=AuditAction.LOGIN_FAILED, obj=user, message="wrong two-factor code", request=request
-    )
-    if failures >= OTP_MAX_FAILURES:
-        logout(request)
-    return False
+            return TwoFactorResult(verified=True, recovery_codes=recovery_codes, recovery_codes_left=left)
+        audit_record(
+            actor=user,
+            action=AuditAction.LOGIN_FAILED,
+            obj=user,
+            message="two-factor code refused: too many wrong codes, wait" if wait_until else "wrong two-factor code",
+            request=request,
+        )
+    return TwoFactorResult(verified=False, recovery_codes=[], wait_until=wait_until)
+
+
+def _recovery_codes_new(*, user: User) -> list[str]:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def two_factor_reset(*, actor: User | None, user: User, request: HttpRequest | None = None) -> int:
+    """Remove a user's authenticator and recovery codes (a lost phone): the next sign-in sets up a new one, and every
+    session verified with the old device must confirm again. National admins only, or the operator at the server's
+    command line (`actor` None: `onconet unlock USER --two-factor`); audited. Returns how many devices were removed."""
+    from django_otp import devices_for_user
+
+    if actor is not None:
+        require_permission(actor, "core.change_user", action="reset two-factor devices")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        devices = list(devices_for_user(locked, confirmed=None))
+        for device in devices:
+            device.delete()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes={"two_factor_devices": [len(devices), 0]},
+            message="two-factor device reset" + ("" if actor is not None else " from the command line"),
+            request=request,
+        )
+    return len(devices)

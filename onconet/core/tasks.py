@@ -3,7 +3,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
-from onconet.core.jobs import execute_job, jobs_fail_lost, jobs_to_resend
+from onconet.core.jobs import execute_job, job_files_delete_expired, jobs_fail_lost, jobs_to_resend
 
 
 @shared_task(name="onconet.run_job", acks_late=True, reject_on_worker_lost=True)
@@ -21,6 +21,12 @@ def watch_jobs() -> dict[str, list[int]]:
     for job_id in resent:
         run_job.delay(job_id)
     return {"lost": lost, "resent": resent}
+
+
+@shared_task(name="onconet.job_files_delete_expired", ignore_result=True)
+def delete_expired_job_files() -> list[str]:
+    """Daily (celery beat): delete stored uploads older than IMPORT_FILE_RETENTION_DAYS that no job still needs."""
+    return job_files_delete_expired()
 
 
 @worker_ready.connect

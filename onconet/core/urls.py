@@ -18,4 +18,7 @@ urlpatterns = [
     path("jobs/<int:pk>/retry/", views.job_retry, name="job_retry"),
     path("audit/", views.audit, name="audit"),
     path("account/tokens/", views.tokens, name="tokens"),
+    path("security/sign-in/", views.sign_in_security, name="sign_in_security"),
+    path("security/sign-in/unlock/", views.lockout_unlock, name="lockout_unlock"),
+    path("security/sign-in/two-factor-reset/", views.two_factor_reset, name="two_factor_reset"),
 ]

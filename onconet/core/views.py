@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import base64
+import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from onconet.core import selectors, services
 from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from onconet.core.forms import FacilityForm, LockoutAuthenticationForm
+from onconet.core.forms import FacilityForm, LoginForm
 from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
-from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region
+from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region, User
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import FACILITY_SORTS
@@ -30,14 +37,37 @@ PAGE_SIZE = 50
 
 
 class LoginView(auth_views.LoginView):
+    """The one sign-in page (the admin's login sends people here). django-axes counts wrong passwords and locks a
+    username from one address; every failure is audited."""
+
     template_name = "core/login.html"
-    authentication_form = LockoutAuthenticationForm
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         services.login_succeeded(user=form.get_user(), request=self.request)
         return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        username = form.data.get("username", "")
+        if username and form.has_error(NON_FIELD_ERRORS):  # the password was checked (and failed, or was locked)
+            services.login_failed(username=str(username), request=self.request)
+        return super().form_invalid(form)
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """What django-axes answers when a sign-in is refused for too many failures (AXES_LOCKOUT_CALLABLE): the login
+    page saying so, as 429 Too Many Requests."""
+    match = getattr(request, "resolver_match", None)
+    if original_response is not None and match is not None and match.view_name == "login":
+        original_response.status_code = 429  # our own login page, which already explains the lock
+        return original_response
+    form = LoginForm(request)
+    form.add_error(None, LoginForm.error_messages["locked"] % {"minutes": settings.LOGIN_LOCKOUT_MINUTES})
+    return render(request, "core/login.html", {"form": form, "next": ""}, status=429)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -333,32 +363,89 @@ def healthz(request: HttpRequest) -> HttpResponseBase:
     )
 
 
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None) or not target.startswith("/"):
+        return "/"
+    return target
+
+
+@never_cache  # the key and the recovery codes must stay out of every cache
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Set up the authenticator (first time) or confirm this session's one-time code."""
-    from onconet.core.totp import provisioning_uri
-
+    """Set up the authenticator (first time: then the recovery codes, shown once) or confirm this session's code."""
     user = request_user(request)
     device = services.two_factor_device(user=user)
-    target = request.GET.get("next") or request.POST.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = _safe_next(request)
     error = ""
     if request.method == "POST":
-        if services.two_factor_check(user=user, code=request.POST.get("code", ""), request=request):
+        result = services.two_factor_verify(user=user, code=request.POST.get("code", ""), request=request)
+        if result.verified and result.recovery_codes:
+            return render(request, "core/two_factor_recovery.html", {"codes": result.recovery_codes, "next": target})
+        if result.verified:
+            if result.recovery_codes_left is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "You signed in with a recovery code; %(count)s are left. If your authenticator is lost, "
+                        "ask a national admin to reset it."
+                    )
+                    % {"count": result.recovery_codes_left},
+                )
             return redirect(target)
-        if not request.user.is_authenticated:  # too many wrong codes: signed out
-            return redirect("login")
-        error = _("That code is not right (or was already used). Enter the current code from your app.")
-    return render(
-        request,
-        "core/two_factor.html",
-        {
-            "setup": device.confirmed_at is None,
-            "secret": " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4)),
-            "uri": provisioning_uri(device.secret, user.username),
-            "error": error,
-            "next": target,
-        },
-        status=400 if error else 200,
-    )
+        if result.wait_until is not None:
+            seconds = max(1, math.ceil((result.wait_until - timezone.now()).total_seconds()))
+            error = _("Too many wrong codes. Wait %(seconds)s seconds, then enter the current code.") % {
+                "seconds": seconds
+            }
+        else:
+            error = _("That code is not right (or was already used). Enter the current code from your app.")
+    device.refresh_from_db()
+    context: dict[str, Any] = {"setup": not device.confirmed, "error": error, "next": target}
+    if not device.confirmed:  # the key is shown only until the authenticator is confirmed
+        secret = base64.b32encode(device.bin_key).decode()
+        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        context["uri"] = device.config_url
+    return render(request, "core/two_factor.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def sign_in_security(request: HttpRequest) -> HttpResponse:
+    """For national admins: the sign-in locks in force (to lift one) and the reset of a user's authenticator."""
+    user = request_user(request)
+    lockouts = selectors.lockouts_current(user=user)
+    return render(request, "core/sign_in_security.html", {"lockouts": lockouts})
+
+
+@login_required
+@require_POST
+def lockout_unlock(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    username = request.POST.get("username", "")
+    try:
+        services.login_unlock(actor=user, username=username, request=request)
+    except InvalidInput as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("%(username)s may sign in again.") % {"username": username.strip()})
+    return redirect("core:sign_in_security")
+
+
+@login_required
+@require_POST
+def two_factor_reset(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    require_permission(user, "core.change_user", action="reset two-factor devices")
+    username = request.POST.get("username", "").strip()
+    target = User.objects.filter(username=username).first()
+    if target is None:
+        messages.error(request, _("No user is called %(username)s.") % {"username": username})
+    else:
+        services.two_factor_reset(actor=user, user=target, request=request)
+        messages.success(
+            request,
+            _("The authenticator of %(username)s was reset: a new one is set up at the next sign-in.")
+            % {"username": target.get_username()},
+        )
+    return redirect("core:sign_in_security")

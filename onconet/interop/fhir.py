@@ -36,6 +36,7 @@ from fhir.resources.slot import Slot
 
 from onconet.core.errors import NotAllowed
 from onconet.core.models import Facility, User
+from onconet.core.params import BIGINT_MAX, id_or_none, int_or_none
 from onconet.core.reference_data import lookup_language
 from onconet.core.roles import OFFICE_ROLES, Role
 from onconet.core.scoping import AnyUser, visible
@@ -128,8 +129,9 @@ def patients(user: AnyUser) -> QuerySet[Any]:
 
 
 def patients_by_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
-    if system == f"{SYSTEM}/foreign-patient" or (system is None and value.isdigit()):
-        return qs.filter(pk=value) if value.isdigit() else qs.none()
+    pk = id_or_none(value)
+    if system == f"{SYSTEM}/foreign-patient" or (system is None and pk is not None):
+        return qs.filter(pk=pk) if pk is not None else qs.none()
     if system and system.startswith(f"{SYSTEM}/passport/"):
         return qs.filter(citizenship__code=system.rsplit("/", 1)[-1].upper(), passport_number=value)
     if system is None:
@@ -598,12 +600,13 @@ def _charge_item_identifier(qs: QuerySet[Any], system: str | None, value: str) -
     if system not in (None, f"{SYSTEM}/invoice-line"):
         return qs.none()
     number, _, n = value.rpartition("/")
-    if not (number and n.isdigit()):
+    line = int_or_none(n, minimum=0, maximum=BIGINT_MAX) if number else None
+    if line is None:
         return qs.filter(quote__invoice__number=value)
     pks = list(
         office.QuoteLine.objects.filter(quote__invoice__number=number).order_by("pk").values_list("pk", flat=True)
     )
-    return qs.filter(pk=pks[int(n) - 1]) if 1 <= int(n) <= len(pks) else qs.none()
+    return qs.filter(pk=pks[line - 1]) if 1 <= line <= len(pks) else qs.none()
 
 
 # ---------------------------------------------------------------- ServiceRequest and DocumentReference (referrals)
@@ -654,9 +657,10 @@ def referrals(user: AnyUser) -> QuerySet[Any]:
 
 def _referral_identifier(qs: QuerySet[Any], system: str | None, value: str) -> QuerySet[Any]:
     number = value.upper().removeprefix("R-")
-    if system not in (None, f"{SYSTEM}/referral") or not number.isdigit():
+    pk = id_or_none(number)
+    if system not in (None, f"{SYSTEM}/referral") or pk is None:
         return qs.none()
-    return qs.filter(pk=int(number))
+    return qs.filter(pk=pk)
 
 
 def document_reference(d: Any, user: AnyUser) -> dict[str, Any]:
@@ -723,8 +727,9 @@ def _booking_identifier(qs: QuerySet[Any], system: str | None, value: str) -> Qu
     if system not in (None, f"{SYSTEM}/course"):
         return qs.none()
     code, _, fraction = value.rpartition("/")
-    if fraction.isdigit() and code:
-        return qs.filter(course__code=code, fraction=int(fraction) - 1)
+    number = int_or_none(fraction, minimum=0, maximum=BIGINT_MAX)
+    if number is not None and code:
+        return qs.filter(course__code=code, fraction=number - 1)
     return qs.filter(course__code=value)
 
 

@@ -14,21 +14,32 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.middleware import _holds_nul
 from onconet.core.models import User
-from onconet.core.services import api_token_authenticate
+from onconet.core.params import BIGINT_MAX, BadParameter, id_or_none, int_or_none, parse_date, parse_int, parse_page
+from onconet.core.services import api_token_authenticate, two_factor_pending
 from onconet.interop.fhir import DATE_PARAMS, RESOURCES, validated
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 DEFAULT_COUNT, MAX_COUNT = 20, 200
-MAX_BUNDLE_BYTES = 15 * 1024 * 1024  # three 10 MiB-at-most documents do not fit: base64 grows them by a third
-ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 409: "conflict"}
+ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+    411: "required",
+    413: "too-long",
+}
 
 
 def respond(data: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -45,19 +56,42 @@ def outcome(status: int, message: str) -> HttpResponse:
     return respond(validated(OperationOutcome, data), status)
 
 
+def methods(*allowed: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Like Django's require_http_methods, but the refusal is a 405 OperationOutcome (with its Allow header)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                message = gettext("%(method)s is not supported here; use %(allowed)s.")
+                response = outcome(405, message % {"method": request.method, "allowed": ", ".join(allowed)})
+                response["Allow"] = ", ".join(allowed)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def fhir_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Authenticate (session or bearer token) and turn domain errors into OperationOutcomes."""
+    """Authenticate (session or bearer token) and turn domain errors into OperationOutcomes.
+
+    A request with an `Authorization` header is authenticated by its bearer token alone: a header that is not a
+    valid token answers 401, whatever session comes with it. A session counts once its second factor is confirmed."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
-            user = api_token_authenticate(header[7:].strip())
+        if "Authorization" in request.headers:
+            scheme, _, credential = request.headers["Authorization"].partition(" ")
+            user = api_token_authenticate(credential.strip()) if scheme.lower() == "bearer" else None
             if user is None:
                 return outcome(401, "The token is unknown, revoked or expired.")
             request.user = user
-        if not request.user.is_authenticated:
+        elif not request.user.is_authenticated:
             return outcome(401, "Sign in, or send a personal API token as 'Authorization: Bearer …'.")
+        elif two_factor_pending(request.user):
+            return outcome(403, "Confirm your one-time code first (two-factor authentication).")
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:
@@ -79,14 +113,14 @@ def _date_filters(values: list[str], param: str) -> list[tuple[str, dt.date]]:
     out = []
     for value in values:
         op, text = (value[:2], value[2:]) if value[:2] in ("eq", "ge", "le", "gt", "lt") else ("eq", value)
-        try:
-            out.append((op, dt.date.fromisoformat(text[:10])))
-        except ValueError:
-            raise InvalidInput(f'{param}: "{value}" is not a date such as ge2026-01-31.') from None
+        try:  # the day of a dateTime too: ge2026-01-31T10:00 is ge2026-01-31
+            out.append((op, parse_date(text[:10], field=param)))
+        except BadParameter:
+            raise InvalidInput(f'{param}: "{value[:40]}" is not a date such as ge2026-01-31.') from None
     return out
 
 
-@require_GET
+@methods("GET")
 @fhir_view
 def search(request: HttpRequest, resource: str) -> HttpResponse:
     kind = _kind(resource)
@@ -97,8 +131,8 @@ def search(request: HttpRequest, resource: str) -> HttpResponse:
     if unknown:
         raise InvalidInput(f"Unsupported search parameters for {resource}: {', '.join(unknown)}.")
     if "_id" in request.GET:
-        ids = [i for i in request.GET["_id"].split(",") if i.isdigit()]
-        qs = qs.filter(pk__in=ids)
+        ids = [id_or_none(i) for i in request.GET["_id"].split(",")]  # an id that is no number matches nothing
+        qs = qs.filter(pk__in=[i for i in ids if i is not None])
     for value in request.GET.getlist("identifier"):
         if kind.identifier is None:
             raise InvalidInput(f"{resource} cannot be searched by identifier.")
@@ -108,13 +142,8 @@ def search(request: HttpRequest, resource: str) -> HttpResponse:
     if date_param and kind.date is not None:
         for op, day in _date_filters(request.GET.getlist(date_param), date_param):
             qs = kind.date(qs, op, day)
-    try:
-        count = int(request.GET.get("_count", DEFAULT_COUNT))
-        page = int(request.GET.get("_page", 1))
-    except ValueError:
-        raise InvalidInput("_count and _page must be whole numbers.") from None
-    if not 0 <= count <= MAX_COUNT or page < 1:
-        raise InvalidInput(f"_count must be between 0 and {MAX_COUNT}, and _page at least 1.")
+    count = parse_int(request.GET.get("_count", str(DEFAULT_COUNT)), field="_count", minimum=0, maximum=MAX_COUNT)
+    page = parse_page(request.GET.get("_page", "1"), field="_page")
     total = qs.count()
     records = list(qs[(page - 1) * count : page * count]) if count else []
     base = request.build_absolute_uri(request.path)
@@ -149,17 +178,18 @@ def search(request: HttpRequest, resource: str) -> HttpResponse:
     return respond(validated(Bundle, bundle))
 
 
-@require_GET
+@methods("GET")
 @fhir_view
 def read(request: HttpRequest, resource: str, pk: str) -> HttpResponse:
     kind = _kind(resource)
-    record = kind.records(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    number = id_or_none(pk)  # /fhir/Patient/² is no record, like any unknown id
+    record = kind.records(request.user).filter(pk=number).first() if number is not None else None
     if record is None:
         raise NotFound(f"{resource}/{pk} is not known, or not visible to you.")
     return respond(kind.to_fhir(record, request.user))
 
 
-@require_GET
+@methods("GET")
 @fhir_view
 def everything(request: HttpRequest, pk: str) -> HttpResponse:
     """Patient/$everything: all we hold about one foreign patient that the caller may read, as a collection Bundle —
@@ -168,7 +198,8 @@ def everything(request: HttpRequest, pk: str) -> HttpResponse:
     from fhir.resources.bundle import Bundle
 
     user = request.user
-    patient = RESOURCES["Patient"].records(user).filter(pk=pk).first() if pk.isdigit() else None
+    number = id_or_none(pk)
+    patient = RESOURCES["Patient"].records(user).filter(pk=number).first() if number is not None else None
     if patient is None:
         raise NotFound(f"Patient/{pk} is not known, or not visible to you.")
     root = request.build_absolute_uri("/fhir/")
@@ -207,7 +238,7 @@ def everything(request: HttpRequest, pk: str) -> HttpResponse:
     return respond(validated(Bundle, bundle))
 
 
-@require_GET
+@methods("GET")
 @fhir_view
 def metadata(request: HttpRequest) -> HttpResponse:
     from fhir.resources.capabilitystatement import CapabilityStatement
@@ -236,7 +267,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt  # only bearer tokens may write here (no ambient credentials, so no cross-site forgery)
-@require_POST
+@methods("POST")
 def transaction_bundle(request: HttpRequest) -> HttpResponse:
     """POST /fhir/ with a transaction Bundle: a partner's referral (Patient + ServiceRequest + DocumentReference)."""
     from fhir.resources.bundle import Bundle
@@ -249,12 +280,15 @@ def transaction_bundle(request: HttpRequest) -> HttpResponse:
     user = api_token_authenticate(header[7:].strip())
     if user is None:
         return outcome(401, "The token is unknown, revoked or expired.")
-    if len(request.body) > MAX_BUNDLE_BYTES:
-        return outcome(400, f"The Bundle is larger than {MAX_BUNDLE_BYTES // 1024 // 1024} MiB.")
+    body = _bundle_body(request)
+    if isinstance(body, HttpResponse):
+        return body
     try:
-        data = json.loads(request.body)
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return outcome(400, "The body is not JSON.")
+    if _holds_nul(data):  # the NUL middleware leaves bodies past DATA_UPLOAD_MAX_MEMORY_SIZE to this view
+        return outcome(400, "The Bundle contains a NUL character (\\u0000), which no field accepts.")
     try:
         imported = referral_bundle_import(user=user, data=data)
     except InvalidInput as exc:
@@ -274,6 +308,24 @@ def transaction_bundle(request: HttpRequest) -> HttpResponse:
             entries.append({"response": {"status": "201 Created"}})
     bundle = {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
     return respond(validated(Bundle, bundle))
+
+
+def _bundle_body(request: HttpRequest) -> bytes | HttpResponse:
+    """The body, read from the stream up to FHIR_MAX_BUNDLE_MB (not through request.body, which Django caps at
+    DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB, far below a Bundle carrying a 10 MiB document in base64); 411 without a
+    Content-Length, 413 past the limit — checked on the header first, so an oversized body is never read."""
+    limit_mb = int(settings.FHIR_MAX_BUNDLE_MB)
+    limit = limit_mb * 1024 * 1024
+    too_big = gettext("The Bundle is larger than %(limit)s MiB (FHIR_MAX_BUNDLE_MB).") % {"limit": limit_mb}
+    length = int_or_none(request.META.get("CONTENT_LENGTH"), minimum=0, maximum=BIGINT_MAX)
+    if length is None:
+        return outcome(411, gettext("Send the Bundle with a Content-Length header."))
+    if length > limit:
+        return outcome(413, too_big)
+    body = request.read(limit + 1)  # the stream stops at Content-Length; the bound holds even if it did not
+    if len(body) > limit:
+        return outcome(413, too_big)
+    return body
 
 
 def _information(text: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from onconet.core.errors import DomainError, FieldProblem, InvalidInput
 from onconet.core.models import Country, Facility, User
 from onconet.core.reference_data import is_currency_code
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.uploads import checked_document
 from onconet.partnerships.models import (
     Accreditation,
     ActionStatus,
@@ -553,12 +554,11 @@ def milestone_reach(*, user: User, milestone: Milestone, actual_date: dt.date) -
 def agreement_document_add(*, user: User, agreement: Agreement, title: str, data: bytes, filename: str) -> Any:
     """Attach a signed text, an annex or minutes (PDF/PNG/JPEG, at most 10 MiB, judged by content)."""
     from onconet.partnerships.models import AgreementDocument
-    from onconet.tourism.services import checked_upload
 
     require_manage(user, "attach agreement documents")
     if not (title or "").strip():
         raise InvalidInput("Give the document a title.", errors=[FieldProblem("a document needs a title", "title")])
-    content_type, safe = checked_upload(data, filename)
+    content_type, safe = checked_document(data, filename)
     with transaction.atomic():
         document = AgreementDocument(
             agreement=agreement, title=title.strip(), content_type=content_type, size=len(data), uploaded_by=user
@@ -600,10 +600,8 @@ def accreditation_add(
         )
     upload: tuple[str, str] | None = None
     if document is not None:
-        from onconet.tourism.services import checked_upload
-
         try:
-            upload = checked_upload(document[0], document[1])
+            upload = checked_document(document[0], document[1])
         except InvalidInput as exc:
             problems.append(FieldProblem(exc.detail, "document"))
     _raise(problems, "The accreditation cannot be recorded.")

@@ -25,6 +25,7 @@ from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Facility, User
 from onconet.core.scoping import get_visible, require_permission, visible
+from onconet.core.uploads import UploadTooLarge, document_headers, document_max_bytes, read_upload
 from onconet.partnerships import exports, selectors, services
 from onconet.partnerships.forms import (
     AccreditationForm,
@@ -549,7 +550,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
                     user=user,
                     agreement=item,
                     title=document_form.cleaned_data["title"],
-                    data=upload.read(),
+                    data=read_upload(upload, max_bytes=document_max_bytes()),
                     filename=upload.name,
                 )
             except InvalidInput as exc:
@@ -627,7 +628,10 @@ def accreditations(request: HttpRequest) -> HttpResponse:
             data = dict(form.cleaned_data)
             upload = data.pop("document")
             try:
-                services.accreditation_add(user=user, document=(upload.read(), upload.name) if upload else None, **data)
+                document = (read_upload(upload, max_bytes=document_max_bytes()), upload.name) if upload else None
+                services.accreditation_add(user=user, document=document, **data)
+            except UploadTooLarge as exc:
+                form.add_error("document", exc.detail)
             except InvalidInput as exc:
                 form.add_service_errors(exc)
             else:
@@ -716,10 +720,8 @@ def country(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _file(field: Any, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(field.read(), content_type=content_type or "application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    """A stored document as a download of the type found when it was stored, under that type's extension."""
+    return document_headers(HttpResponse(field.read()), content_type=content_type, filename=name)
 
 
 @login_required

@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,6 +17,7 @@ from onconet.core.models import Job, Region, User
 from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible
 from onconet.core.services import job_start
+from onconet.core.uploads import UploadTooLarge, too_large_message, upload_auth, upload_stream
 from onconet.passports import export, selectors, services
 from onconet.passports.dhis2 import data_value_set
 from onconet.passports.jobs import store_upload
@@ -175,17 +178,28 @@ def template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _import_max_bytes() -> int:
+    return int(settings.PASSPORT_IMPORT_MAX_MB) * 1024 * 1024
+
+
+# Who may import, and whether the body's declared length fits, are decided with authentication: before ninja or
+# the CSRF check reads a byte of the upload (see onconet.core.uploads).
+IMPORT_AUTH = upload_auth(
+    permission="passports.change_passport", action="import passports", max_bytes=_import_max_bytes
+)
+
+
 @router.post(
     "/passports/import",
     response={200: ImportResultOut, **ERRORS},
     summary="Import a workbook now (all or nothing; every problem listed)",
+    auth=IMPORT_AUTH,
 )
 def passport_import(
     request: HttpRequest, file: File[UploadedFile], period: Form[int], dry_run: Form[bool] = False
 ) -> dict[str, Any]:
-    data = file.read()
     result = services.passport_import(
-        book=read_workbook(data, file.name or "upload"),
+        book=read_workbook(upload_stream(file), file.name or "upload"),  # read from the spooled file, never copied
         period=period,
         user=request_user(request),
         dry_run=dry_run,
@@ -198,21 +212,26 @@ def passport_import(
     "/passports/import-jobs",
     response={202: dict[str, Any], **ERRORS},
     summary="Import a large workbook as a background job (poll /jobs/{id})",
+    auth=IMPORT_AUTH,
 )
 def passport_import_job(
     request: HttpRequest, file: File[UploadedFile], period: Form[int], dry_run: Form[bool] = False
 ) -> Status[dict[str, Any]]:
-    job = start_import_job(request_user(request), file.read(), file.name or "upload", period, dry_run)
+    job = start_import_job(request_user(request), file, file.name or "upload", period, dry_run)
     return Status(202, {"id": job.pk, "kind": job.kind, "status": job.status, "progress": job.progress})
 
 
-def start_import_job(user: User, data: bytes, filename: str, period: int, dry_run: bool) -> Job:
-    """Store the upload and queue its import; the shape of the file is checked by the job itself."""
+def start_import_job(user: User, upload: DjangoUploadedFile | bytes, filename: str, period: int, dry_run: bool) -> Job:
+    """Store the upload (copied in chunks) and queue its import; the shape of the file is checked by the job."""
     if not user.has_perm("passports.change_passport"):
         raise NotAllowed("You are not allowed to import passports.")
     if not 1990 <= period <= 2100:
         raise InvalidInput("The year must be between 1990 and 2100.")
-    path = store_upload(data, filename)
+    limit = _import_max_bytes()
+    size = len(upload) if isinstance(upload, bytes) else (upload.size or 0)
+    if size > limit:  # the request's limits stop it sooner; a caller without them is stopped here
+        raise UploadTooLarge(too_large_message(size, limit))
+    path = store_upload(upload if isinstance(upload, bytes) else upload_stream(upload), filename)
     return job_start(
         user=user,
         kind="passport_import",

@@ -228,6 +228,8 @@ def _check_unique(sheet: Sheet, rows: list[Row], problems: list[Problem]) -> Non
 def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, list[Problem]]:
     """Type-check and cross-check every value. Returns the parsed passport only when there is no problem."""
     problems = list(book.problems)
+    if book.fatal:  # refused before it was read whole (a limit, a damaged or hostile file): nothing more to say
+        return None, problems
     typed: dict[str, list[Row]] = {}
     for sheet in SHEETS:
         raw = book.sheets.get(sheet.name)

@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from onconet.core.jobs import Progress, register_job_kind
+from onconet.core.errors import InvalidInput
+from onconet.core.jobs import Progress, job_file_path, job_file_store, register_job_kind
 from onconet.core.models import Job
+from onconet.core.scoping import require_permission
 from onconet.passports.workbook import read_workbook
 
-UPLOAD_DIR = "imports"
 
-
-def store_upload(data: bytes, filename: str) -> str:
-    """Keep an uploaded workbook where every worker can read it; returns its path under MEDIA_ROOT."""
-    safe = "".join(c for c in Path(filename).name if c.isalnum() or c in "._-")[-80:] or "workbook"
-    relative = f"{UPLOAD_DIR}/{uuid.uuid4().hex}_{safe}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return relative
+def store_upload(source: IO[bytes] | bytes, filename: str) -> str:
+    """Keep an uploaded workbook where every worker can read it; returns its path under MEDIA_ROOT. It is deleted
+    when its import succeeds, or after IMPORT_FILE_RETENTION_DAYS."""
+    return job_file_store(source, filename)
 
 
 @register_job_kind(
-    "passport_import", label=_("Passport import"), permission="passports.change_passport", user_startable=False
+    "passport_import",
+    label=_("Passport import"),
+    permission="passports.change_passport",
+    user_startable=False,
+    file_param="path",
 )
 def passport_import_job(job: Job, progress: Progress) -> dict[str, Any]:
     from onconet.passports.services import passport_import
 
     params = job.params
-    root = (Path(settings.MEDIA_ROOT) / UPLOAD_DIR).resolve()
-    path = (Path(settings.MEDIA_ROOT) / params["path"]).resolve()
-    if root not in path.parents:
-        raise ValueError("the workbook must lie in the upload folder")
+    if job.created_by is not None:  # still allowed, before a byte of the workbook is read
+        require_permission(job.created_by, "passports.change_passport", action="import passports")
+    path = job_file_path(params["path"])
+    if not path.is_file():
+        raise InvalidInput(
+            str(
+                _("The uploaded workbook is no longer kept (uploads are deleted after %(days)s days); upload it again.")
+                % {"days": settings.IMPORT_FILE_RETENTION_DAYS}
+            )
+        )
     progress(2, "reading the workbook")
-    book = read_workbook(path.read_bytes(), params.get("filename", path.name))
+    book = read_workbook(path, params.get("filename", path.name))
     result = passport_import(
         book=book,
         period=int(params["period"]),

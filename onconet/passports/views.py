@@ -7,18 +7,23 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from onconet.core.errors import DomainError, InvalidInput, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import FacilityKind, FederalDistrict, Region
+from onconet.core.params import BIGINT_MAX, id_or_none, int_or_none, period_or_none
 from onconet.core.scoping import require_permission, visible
 from onconet.core.selectors import jobs_list
+from onconet.core.uploads import UploadTooLarge, upload_gate
 from onconet.passports import export, selectors, services
 from onconet.passports.api import XLSX, export_response, start_import_job
 from onconet.passports.dhis2 import data_value_set
@@ -69,7 +74,7 @@ def passports(request: HttpRequest) -> HttpResponse:
     district = request.GET.get("district", "")
     qs = selectors.passports_list(
         user=user,
-        period=int(period) if period.isdigit() else None,
+        period=period_or_none(period),  # a bad filter is ignored ("²" is a digit to isdigit(), not to int())
         status=status or None,
         region_code=region or None,
         federal_district=district or None,
@@ -197,7 +202,7 @@ def passport_region(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         raw = {key: request.POST.get(key, "").strip() for key in ("population", "cancer_incidence", "dispensary")}
         for key in ("population", "cancer_incidence"):
-            if raw[key] and not raw[key].isdigit():
+            if raw[key] and int_or_none(raw[key], minimum=0, maximum=BIGINT_MAX) is None:
                 errors[key] = _("must be a whole number")
         if not raw["population"]:
             errors["population"] = _("is required")
@@ -208,7 +213,7 @@ def passport_region(request: HttpRequest, pk: int) -> HttpResponse:
                     passport=passport,
                     population=int(raw["population"]),
                     cancer_incidence=int(raw["cancer_incidence"]) if raw["cancer_incidence"] else None,
-                    dispensary_id=int(raw["dispensary"]) if raw["dispensary"].isdigit() else None,
+                    dispensary_id=id_or_none(raw["dispensary"]),
                     request=request,
                 )
             except InvalidInput as exc:
@@ -326,19 +331,48 @@ def section_row(request: HttpRequest, pk: int, section: str, row_id: int | None 
     return response
 
 
+@csrf_exempt  # the CSRF check reads the body: it runs in _import_form, once this user may send one this large
 @login_required
 def passport_import(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_permission(user, "passports.change_passport", action="import passports")
-    form = ImportForm(request.POST or None, request.FILES or None, initial={"period": timezone.localdate().year - 1})
-    if request.method == "POST" and form.is_valid():
+    refusal = ""
+    if request.method == "POST":
+        try:
+            upload_gate(
+                request,
+                user=user,
+                permission="passports.change_passport",
+                action="import passports",
+                max_bytes=int(settings.PASSPORT_IMPORT_MAX_MB) * 1024 * 1024,
+            )
+            return _import_form(request)
+        except (UploadTooLarge, RequestDataTooBig) as exc:  # refused from its length, or cut off while streaming
+            refusal = exc.detail if isinstance(exc, UploadTooLarge) else str(exc)
+    form = ImportForm(initial={"period": timezone.localdate().year - 1})
+    if refusal:  # the body was not read: only the refusal is shown, on the file field
+        form = ImportForm(data={"period": request.GET.get("period", "")}, files=MultiValueDict())
+        form.is_valid()
+        form.errors.clear()
+        form.errors["file"] = form.error_class([refusal])
+    return render(
+        request,
+        "passports/import.html",
+        {"form": form, "max_mb": settings.PASSPORT_IMPORT_MAX_MB},
+        status=413 if refusal else 200,
+    )
+
+
+@csrf_protect
+def _import_form(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    form = ImportForm(request.POST, request.FILES, initial={"period": timezone.localdate().year - 1})
+    if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = start_import_job(
-                user, upload.read(), upload.name, form.cleaned_data["period"], form.cleaned_data["dry_run"]
-            )
+            job = start_import_job(user, upload, upload.name, form.cleaned_data["period"], form.cleaned_data["dry_run"])
         except DomainError as exc:
-            form.add_error(None, exc.detail)
+            form.add_error("file" if isinstance(exc, UploadTooLarge) else None, exc.detail)
         else:
             return redirect("passports:import_job", job_id=job.pk)
     return render(request, "passports/import.html", {"form": form, "max_mb": settings.PASSPORT_IMPORT_MAX_MB})

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Facility, Job
+from onconet.core.params import date_or_none, id_or_none
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import jobs_list
 from onconet.scheduling import jobs, selectors, services
@@ -60,14 +61,11 @@ CHANGES = [
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return id_or_none(value)  # a bad filter is ignored ("²" is a digit to isdigit(), not to int())
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return default
+    return date_or_none(value) or default
 
 
 def _refused(exc: DomainError) -> bool:

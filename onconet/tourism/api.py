@@ -371,6 +371,78 @@ def patient_anonymise(request: HttpRequest, patient_id: int, payload: AnonymiseI
     return privacy.patient_anonymise(user=user, patient=patient, reason=payload.reason, request=request)
 
 
+# ---------------------------------------------------------------- possible duplicate patients (the office only)
+
+
+class DuplicatePatientOut(Schema):
+    id: int
+    partner_id: int
+    partner: str = Field(..., alias="partner.name")
+    family_name: str
+    given_name: str
+    date_of_birth: date
+    citizenship: str = Field(..., alias="citizenship.code")
+    passport_masked: str
+
+
+class PossibleDuplicateOut(Schema):
+    id: int
+    match: Literal["passport", "name_dob"]
+    status: Literal["open", "merged", "dismissed"]
+    found_at: datetime
+    newcomer: DuplicatePatientOut = Field(..., description="the registration that matched")
+    existing: DuplicatePatientOut = Field(..., description="another partner's patient registered before")
+    decided_by: str | None = Field(None, alias="decided_by.username")
+    decided_at: datetime | None
+
+
+class PossibleDuplicateFilters(Schema):
+    status: Literal["open", "merged", "dismissed"] = Field("open", description="open (the default), merged, dismissed")
+
+
+@router.get(
+    "/possible-duplicates",
+    response={200: list[PossibleDuplicateOut], **ERRORS},
+    summary="Registrations that may be another partner's patient (coordinators, national admins)",
+)
+@paginate(BoundedPagination, page_size=50)
+def possible_duplicates(request: HttpRequest, filters: Query[PossibleDuplicateFilters]) -> Any:
+    return selectors.possible_duplicates_list(user=request_user(request), status=filters.status)
+
+
+@router.get(
+    "/possible-duplicates/{duplicate_id}",
+    response={200: PossibleDuplicateOut, **ERRORS},
+    summary="One possible duplicate patient",
+)
+def possible_duplicate(request: HttpRequest, duplicate_id: int) -> Any:
+    return selectors.possible_duplicate_get(user=request_user(request), duplicate_id=duplicate_id)
+
+
+@router.post(
+    "/possible-duplicates/{duplicate_id}/merge",
+    response={200: PossibleDuplicateOut, **ERRORS},
+    summary="Link the two records as one person (each partner keeps its own record; audited)",
+)
+def possible_duplicate_merge(request: HttpRequest, duplicate_id: int) -> Any:
+    user = request_user(request)
+    duplicate = selectors.possible_duplicate_get(user=user, duplicate_id=duplicate_id)
+    services.possible_duplicate_merge(user=user, duplicate=duplicate, request=request)
+    return selectors.possible_duplicate_get(user=user, duplicate_id=duplicate_id)
+
+
+@router.post(
+    "/possible-duplicates/{duplicate_id}/dismiss",
+    response={200: PossibleDuplicateOut, **ERRORS},
+    summary="Different people: close the match (audited)",
+)
+def possible_duplicate_dismiss(request: HttpRequest, duplicate_id: int) -> Any:
+    user = request_user(request)
+    duplicate = selectors.possible_duplicate_get(user=user, duplicate_id=duplicate_id)
+    services.possible_duplicate_dismiss(user=user, duplicate=duplicate, request=request)
+    return selectors.possible_duplicate_get(user=user, duplicate_id=duplicate_id)
+
+
 # ---------------------------------------------------------------- rates, companions, consents, letters
 
 

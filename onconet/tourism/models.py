@@ -221,6 +221,16 @@ class ForeignPatient(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # Set when the office merged a PossibleDuplicate: this record is the same person as that (earlier) record of
+    # another partner. Each partner keeps its own record and referrals; only the office follows the link.
+    same_person_as = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="also_registered_as",
+        verbose_name=_("same person as"),
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -232,7 +242,11 @@ class ForeignPatient(models.Model):
             ("anonymise_foreignpatient", "Can anonymise a foreign patient"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["citizenship", "passport_number"], name="patient_passport_unique"),
+            # unique within one partner's registry only: two partners may refer the same person, and refusing the
+            # second would tell it that the person is someone else's patient (the office sees PossibleDuplicate)
+            models.UniqueConstraint(
+                fields=["partner", "citizenship", "passport_number"], name="patient_passport_unique_per_partner"
+            ),
         ]
         indexes = [
             # the duplicate check of patient_register compares names case-insensitively (UPPER(...) = UPPER(...))
@@ -254,6 +268,50 @@ class ForeignPatient(models.Model):
     @property
     def passport_masked(self) -> str:
         return "•" * max(0, len(self.passport_number) - 3) + self.passport_number[-3:]
+
+
+class DuplicateMatch(models.TextChoices):
+    PASSPORT = "passport", _("same passport")
+    NAME_AND_BIRTH_DATE = "name_dob", _("same name and date of birth")
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    MERGED = "merged", _("merged")
+    DISMISSED = "dismissed", _("dismissed")
+
+
+class PossibleDuplicate(models.Model):
+    """A newly registered patient who may be a person another partner registered before: the office merges the
+    two records or dismisses the match. Partner agents never see these (services and selectors check the role)."""
+
+    existing = models.ForeignKey(ForeignPatient, on_delete=models.CASCADE, related_name="+")
+    newcomer = models.ForeignKey(ForeignPatient, on_delete=models.CASCADE, related_name="+")
+    match = models.CharField(_("match"), max_length=10, choices=DuplicateMatch.choices)
+    status = models.CharField(_("status"), max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    found_at = models.DateTimeField(_("found"), default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        verbose_name = _("possible duplicate patient")
+        verbose_name_plural = _("possible duplicate patients")
+        constraints = [
+            models.UniqueConstraint(fields=["existing", "newcomer"], name="possible_duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(existing=models.F("newcomer")), name="possible_duplicate_two_records"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "found_at"], name="possible_duplicate_queue")]
+
+    def __str__(self) -> str:
+        return self.audit_label
+
+    @property
+    def audit_label(self) -> str:
+        """Registry numbers only: the audit log never names a patient."""
+        return f"possible duplicate #{self.pk}: patient #{self.newcomer_id} ~ patient #{self.existing_id}"
 
 
 class Companion(models.Model):
@@ -484,6 +542,21 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount}"
+
+
+class NumberSeries(models.Model):
+    """The last number handed out in a document series of a year (Q-2026-00042): the row is locked while the next
+    number is taken, so documents created at the same time never get the same number."""
+
+    series = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="number_series_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"
 
 
 class CreditNote(models.Model):

@@ -11,20 +11,24 @@ from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from onconet.core.errors import InvalidInput, NotFound
+from onconet.core.errors import InvalidInput, NotAllowed, NotFound
 from onconet.core.models import User
+from onconet.core.params import id_or_none
+from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, visible
 from onconet.tourism.models import (
     Contract,
     ContractService,
     ContractStatus,
     CreditNote,
+    DuplicateStatus,
     ForeignPatient,
     Invoice,
     Partner,
     PartnerContact,
     Payment,
     PaymentKind,
+    PossibleDuplicate,
     Referral,
     ReferralState,
 )
@@ -67,8 +71,9 @@ def patients_search(*, user: AnyUser, query: str = "") -> QuerySet[ForeignPatien
         names &= Q(family_name__icontains=word) | Q(given_name__icontains=word) | Q(name_native__icontains=word)
     number = "".join(words).upper()
     registry_id = number.removeprefix("P-")  # the registry shows ids as P-123
-    if registry_id.isdigit() and len(registry_id) < 19:  # a bigint holds 18 digits safely
-        names |= Q(pk=int(registry_id))
+    pk = id_or_none(registry_id)  # ASCII digits within a bigint ("²" is a digit to isdigit(), not to int())
+    if pk is not None:
+        names |= Q(pk=pk)
     if 5 <= len(number) <= 40 and user.has_perm("tourism.view_passport_number"):
         names |= Q(passport_number=number)
     return qs.filter(names).order_by("family_name", "given_name", "pk")
@@ -237,3 +242,46 @@ def revenue(*, user: AnyUser, in_currency: str = "EUR", today: date | None = Non
         if target:
             row["converted"] += (sign * payment.amount * invoice.rate / target).quantize(Decimal("0.01"))
     return [rows[key] for key in sorted(rows)]
+
+
+# ---------------------------------------------------------------- possible duplicate patients (the office only)
+
+DUPLICATE_REVIEWERS = frozenset({Role.COORDINATOR, Role.NATIONAL_ADMIN})
+
+
+def require_duplicate_reviewer(user: AnyUser) -> None:
+    """Coordinators and national admins decide possible duplicates. A partner agent is answered as if there were no
+    such thing (404): a possible duplicate names another partner's patient. Other roles get 403."""
+    if not user.is_authenticated or user.role == Role.PARTNER_AGENT:
+        raise NotFound("No possible duplicate matches the given id.")
+    if user.role not in DUPLICATE_REVIEWERS:
+        raise NotAllowed("Only international office coordinators and national admins review possible duplicates.")
+
+
+def possible_duplicates_list(
+    *, user: AnyUser, status: str | None = DuplicateStatus.OPEN
+) -> QuerySet[PossibleDuplicate]:
+    """Possible duplicate patients, the newest first (all of them when `status` is None)."""
+    require_duplicate_reviewer(user)
+    qs = PossibleDuplicate.objects.select_related(
+        "existing__partner", "existing__citizenship", "newcomer__partner", "newcomer__citizenship", "decided_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-found_at", "-id")
+
+
+def possible_duplicate_get(*, user: AnyUser, duplicate_id: int | None, lock: bool = False) -> PossibleDuplicate:
+    """One possible duplicate (locked until the transaction ends with `lock`), or NotFound."""
+    require_duplicate_reviewer(user)
+    qs = PossibleDuplicate.objects.select_related(
+        "existing__partner", "existing__citizenship", "newcomer__partner", "newcomer__citizenship", "decided_by"
+    )
+    if lock:
+        qs = PossibleDuplicate.objects.select_for_update()
+    try:
+        if duplicate_id is None:
+            raise PossibleDuplicate.DoesNotExist
+        return qs.get(pk=duplicate_id)
+    except (PossibleDuplicate.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("No possible duplicate matches the given id.") from None

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from onconet.core.models import AuditAction, Country, User
 from onconet.core.reference_data import is_currency_code, is_language_code
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.uploads import checked_document
 from onconet.tourism.models import (
     Companion,
     Consent,
@@ -31,17 +33,21 @@ from onconet.tourism.models import (
     ContractStatus,
     CreditNote,
     DocumentKind,
+    DuplicateMatch,
+    DuplicateStatus,
     ExchangeRate,
     ForeignPatient,
     InterpreterBooking,
     Invoice,
     MessageTemplate,
+    NumberSeries,
     Partner,
     PartnerContact,
     PartnerKind,
     PatientDocument,
     Payment,
     PaymentKind,
+    PossibleDuplicate,
     Quote,
     QuoteLine,
     QuoteStatus,
@@ -53,6 +59,7 @@ from onconet.tourism.models import (
     TaskKind,
 )
 from onconet.tourism.money import CENT, MAX_AMOUNT, amount_in, convert, currency_code, money, rate_in, rate_on
+from onconet.tourism.selectors import possible_duplicate_get
 from onconet.tourism.workflow import TRANSITIONS, allowed_next
 
 
@@ -276,20 +283,11 @@ def contract_create(
 
 # ---------------------------------------------------------------- the registry
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
 
 def checked_upload(data: bytes, filename: str) -> tuple[str, str]:
-    """(content type, safe file name) of a PDF, PNG or JPEG of at most 10 MiB — judged by its content, not its name."""
-    if not data:
-        raise InvalidInput("The file is empty.")
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(f"The file is {len(data) / 1024 / 1024:.1f} MiB; the limit is 10 MiB.")
-    content_type = next((t for magic, t in DOCUMENT_TYPES.items() if data.startswith(magic)), None)
-    if content_type is None:
-        raise InvalidInput("Only PDF, PNG and JPEG files are accepted; this file's content is none of them.")
-    return content_type, "".join(c for c in filename if c.isalnum() or c in "._-")[-80:] or "document"
+    """(content type, safe file name with the type's extension) of a PDF, PNG or JPEG of at most
+    DOCUMENT_UPLOAD_MAX_MB — identified by parsing its content (pypdf, Pillow), not by its name or first bytes."""
+    return checked_document(data, filename)
 
 
 def validate_icd10(codes: list[str]) -> list[str]:
@@ -328,7 +326,8 @@ def patient_register(
     email: str = "",
     request: HttpRequest | None = None,
 ) -> ForeignPatient:
-    """Register a foreign patient; refuses a duplicate (same passport, or same name and date of birth)."""
+    """Register a foreign patient; refuses a duplicate in the partner's own registry (same passport, or same name
+    and date of birth); a match in another partner's registry is registered and sent to the office to decide."""
     require_permission(user, "tourism.add_foreignpatient", action="register foreign patients")
     partner = get_visible(user, Partner.objects.all(), pk=partner.pk)
     problems = []
@@ -360,35 +359,120 @@ def patient_register(
         problems.append(FieldProblem("give the family and given names in Latin script", "family_name", None))
     _problems_or_raise(problems, "The patient is not valid.")
     assert country is not None
-    if ForeignPatient.objects.filter(citizenship=country, passport_number=number).exists():
-        raise InvalidInput(
+    same_passport = Q(citizenship=country, passport_number=number)
+    same_name = Q(
+        family_name__iexact=family_name.strip(), given_name__iexact=given_name.strip(), date_of_birth=date_of_birth
+    )
+    # Only the partner's own registry may answer "already registered": that tells it nothing it does not know.
+    # A match in another partner's registry answers exactly like a new patient (else registering a name would
+    # reveal that someone is another partner's cancer patient); the office gets it as a possible duplicate.
+    own = ForeignPatient.objects.filter(partner=partner)
+    if own.filter(same_passport).exists():
+        raise _already_registered("passport")
+    if own.filter(same_name).exists():
+        raise _already_registered("name")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a parallel registration of the same passport for this partner
+                patient = ForeignPatient.objects.create(
+                    partner=partner,
+                    family_name=family_name.strip(),
+                    given_name=given_name.strip(),
+                    name_native=name_native,
+                    date_of_birth=date_of_birth,
+                    sex=sex,
+                    citizenship=country,
+                    passport_number=number,
+                    languages=spoken,
+                    preferred_language=preferred_language.lower(),
+                    phone=phone,
+                    email=email,
+                )
+        except IntegrityError:
+            raise _already_registered("passport") from None
+        audit_record(actor=user, action=AuditAction.CREATE, obj=patient, request=request)
+        others = ForeignPatient.objects.exclude(partner=partner).filter(same_passport | same_name)
+        for other in others.only("pk", "citizenship_id", "passport_number").order_by("pk"):
+            by_passport = other.citizenship_id == country.pk and other.passport_number == number
+            duplicate = PossibleDuplicate.objects.create(
+                existing=other,
+                newcomer=patient,
+                match=DuplicateMatch.PASSPORT if by_passport else DuplicateMatch.NAME_AND_BIRTH_DATE,
+            )
+            audit_record(actor=user, action=AuditAction.CREATE, obj=duplicate, message=duplicate.match, request=request)
+    return patient
+
+
+def _already_registered(by: str) -> InvalidInput:
+    if by == "passport":
+        return InvalidInput(
             "A patient with this passport is already registered.",
             errors=[FieldProblem("duplicate patient", "passport_number", None)],
         )
-    if ForeignPatient.objects.filter(
-        family_name__iexact=family_name.strip(), given_name__iexact=given_name.strip(), date_of_birth=date_of_birth
-    ).exists():
-        raise InvalidInput(
-            "A patient with this name and date of birth is already registered.",
-            errors=[FieldProblem("duplicate patient", "date_of_birth", None)],
-        )
+    return InvalidInput(
+        "A patient with this name and date of birth is already registered.",
+        errors=[FieldProblem("duplicate patient", "date_of_birth", None)],
+    )
+
+
+# ---------------------------------------------------------------- possible duplicates (the office decides)
+
+
+def possible_duplicate_merge(
+    *, user: User, duplicate: PossibleDuplicate, request: HttpRequest | None = None
+) -> PossibleDuplicate:
+    """Record that the two registrations are one person: the newcomer is linked to the existing record.
+
+    Each partner keeps its own record and referrals: moving one partner's referrals onto another partner's patient
+    would show each partner the other's referrals, documents and passport data (scoping follows the record)."""
     with transaction.atomic():
-        patient = ForeignPatient.objects.create(
-            partner=partner,
-            family_name=family_name.strip(),
-            given_name=given_name.strip(),
-            name_native=name_native,
-            date_of_birth=date_of_birth,
-            sex=sex,
-            citizenship=country,
-            passport_number=number,
-            languages=spoken,
-            preferred_language=preferred_language.lower(),
-            phone=phone,
-            email=email,
+        duplicate = _duplicate_locked(user, duplicate)
+        pair = ForeignPatient.objects.select_for_update().filter(pk__in=[duplicate.existing_id, duplicate.newcomer_id])
+        patients = {p.pk: p for p in pair.order_by("pk")}  # locked in id order: two merges never deadlock
+        existing, newcomer = patients[duplicate.existing_id], patients[duplicate.newcomer_id]
+        person = existing.same_person_as_id or existing.pk  # one person is one chain of length one
+        if newcomer.same_person_as_id not in (None, person) or person == newcomer.pk:
+            raise DomainError("The newcomer is already linked to another person; dismiss this match.")
+        newcomer.same_person_as_id = person
+        newcomer.save(update_fields=["same_person_as"])
+        ForeignPatient.objects.filter(same_person_as=newcomer).update(same_person_as=person)  # keep chains flat
+        return _duplicate_decide(user, duplicate, DuplicateStatus.MERGED, request)
+
+
+def possible_duplicate_dismiss(
+    *, user: User, duplicate: PossibleDuplicate, request: HttpRequest | None = None
+) -> PossibleDuplicate:
+    """The two registrations are different people: close the match and link nothing."""
+    with transaction.atomic():
+        return _duplicate_decide(user, _duplicate_locked(user, duplicate), DuplicateStatus.DISMISSED, request)
+
+
+def _duplicate_locked(user: User, duplicate: PossibleDuplicate) -> PossibleDuplicate:
+    locked = possible_duplicate_get(user=user, duplicate_id=duplicate.pk, lock=True)
+    if locked.status != DuplicateStatus.OPEN:
+        raise DomainError(
+            f"This possible duplicate is already {locked.status}.",
+            errors=[FieldProblem("must be open", "status", locked.status)],
         )
-        audit_record(actor=user, action=AuditAction.CREATE, obj=patient, request=request)
-    return patient
+    return locked
+
+
+def _duplicate_decide(
+    user: User, duplicate: PossibleDuplicate, status: str, request: HttpRequest | None
+) -> PossibleDuplicate:
+    duplicate.status = status
+    duplicate.decided_by = user
+    duplicate.decided_at = timezone.now()
+    duplicate.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=user,
+        action=AuditAction.STATE_CHANGE,
+        obj=duplicate,
+        changes={"status": [DuplicateStatus.OPEN, status]},
+        message=status,
+        request=request,
+    )
+    return duplicate
 
 
 def patient_passport_number(*, user: User, patient: ForeignPatient, request: HttpRequest | None = None) -> str:
@@ -493,8 +577,9 @@ def invoice_balance(invoice: Invoice) -> Decimal:
 
 def _prepaid_enough(referral: Referral) -> bool:
     """Whether the money received covers the contract's share of what is owed (a credit note lowers what is owed;
-    it is not a payment)."""
-    invoice = referral.invoices.order_by("-issued_on", "-id").first()
+    it is not a payment). Called in the caller's transaction: the invoice stays locked, so a refund recorded at the
+    same moment lands before this check or after it, never unseen in between."""
+    invoice = referral.invoices.select_for_update().order_by("-issued_on", "-id").first()
     if invoice is None:
         return False
     share = referral.contract.prepayment_share if referral.contract else 1
@@ -671,10 +756,18 @@ def _check_schedule(referral: Referral, start_date: date | None) -> None:
 # ---------------------------------------------------------------- quotes, invoices, payments
 
 
-def _next_number(prefix: str, model: type[Any]) -> str:
+def _next_number(series: str) -> str:
+    """The next number of a document series this year (Q-2026-00042). The series' counter row stays locked until
+    the caller's transaction ends, so documents created at the same moment never share a number; a number whose
+    transaction rolls back is given again."""
     year = timezone.localdate().year
-    count = model.objects.filter(number__startswith=f"{prefix}-{year}-").count() + 1
-    return f"{prefix}-{year}-{count:05d}"
+    with transaction.atomic():
+        # get_or_create survives a parallel first use: the loser's INSERT fails on the unique key and it reads
+        NumberSeries.objects.get_or_create(series=series, year=year)
+        counter = NumberSeries.objects.select_for_update().get(series=series, year=year)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+    return f"{series}-{year}-{counter.last:05d}"
 
 
 MAX_UNIT_PRICE = Decimal(10) ** 10  # QuoteLine.unit_price: 12 digits, two of them after the point
@@ -751,7 +844,7 @@ def quote_create(
         quote = Quote.objects.create(
             referral=referral,
             contract=contract,
-            number=_next_number("Q", Quote),
+            number=_next_number("Q"),
             issued_on=issued_on,
             valid_until=issued_on + timedelta(days=valid_days),
             currency=contract.currency,
@@ -772,7 +865,7 @@ def _invoice_from_quote(quote: Quote) -> Invoice:
     return Invoice.objects.create(
         referral=quote.referral,
         quote=quote,
-        number=_next_number("INV", Invoice),
+        number=_next_number("INV"),
         issued_on=today,
         due_on=today + timedelta(days=14),
         currency=quote.currency,
@@ -793,27 +886,29 @@ def payment_record(
 ) -> Payment:
     """Record a payment or a refund; more than the balance only as an explicit overpayment credit."""
     _require_role(user, {Role.FINANCE_OFFICER}, "record payments")
-    invoice = get_visible(user, Invoice.objects.all(), pk=invoice.pk)
     value = amount_in(amount)  # not NaN, not beyond what the column stores
     if value <= 0:
         raise InvalidInput("The amount must be positive.", errors=[FieldProblem("must be > 0", "amount", str(value))])
     if kind not in PaymentKind.values:
         raise InvalidInput(f"Unknown kind {kind!r}.")
-    balance = invoice_balance(invoice)
-    if kind == PaymentKind.PAYMENT and value > balance and not overpayment:
-        raise InvalidInput(
-            f"The payment {value} {invoice.currency} is more than the balance {balance} {invoice.currency}; "
-            "record it as an overpayment credit if that is intended.",
-            errors=[FieldProblem("more than the balance", "amount", str(value))],
-        )
-    if kind == PaymentKind.REFUND:
-        paid = _received(invoice)  # money that came in; a credit note is no payment to give back
-        if value > paid:
-            raise InvalidInput(
-                f"A refund of {value} is more than what was paid ({paid}).",
-                errors=[FieldProblem("more than paid", "amount", str(value))],
-            )
     with transaction.atomic():
+        # The invoice row is the lock of its money: the balance read here cannot change before this payment is
+        # written, so twenty identical payments (or refunds) at once pass the checks exactly as often as they fit.
+        invoice = _invoice_locked(user, invoice)
+        balance = invoice_balance(invoice)
+        if kind == PaymentKind.PAYMENT and value > balance and not overpayment:
+            raise InvalidInput(
+                f"The payment {value} {invoice.currency} is more than the balance {balance} {invoice.currency}; "
+                "record it as an overpayment credit if that is intended.",
+                errors=[FieldProblem("more than the balance", "amount", str(value))],
+            )
+        if kind == PaymentKind.REFUND:
+            paid = _received(invoice)  # money that came in; a credit note is no payment to give back
+            if value > paid:
+                raise InvalidInput(
+                    f"A refund of {value} is more than what was paid ({paid}).",
+                    errors=[FieldProblem("more than paid", "amount", str(value))],
+                )
         payment = Payment.objects.create(
             invoice=invoice,
             kind=kind,
@@ -827,21 +922,27 @@ def payment_record(
     return payment
 
 
+def _invoice_locked(user: User, invoice: Invoice) -> Invoice:
+    """The invoice, re-read and locked until the transaction ends (404 outside the user's scope)."""
+    return get_visible(user, Invoice.objects.select_for_update(of=("self",)), pk=invoice.pk)
+
+
 def credit_note_issue(*, user: User, invoice: Invoice, amount: Decimal | str, reason: str) -> CreditNote:
+    """Lower what is owed on an invoice, by at most its balance (checked with the invoice locked)."""
     _require_role(user, {Role.FINANCE_OFFICER}, "issue credit notes")
-    invoice = get_visible(user, Invoice.objects.all(), pk=invoice.pk)
     value = amount_in(amount)
-    if value <= 0 or value > invoice_balance(invoice):
-        raise InvalidInput(
-            "A credit note must be positive and at most the balance.",
-            errors=[FieldProblem("out of range", "amount", str(value))],
-        )
     if not reason.strip():
         raise InvalidInput("Say why the credit is given.", errors=[FieldProblem("required", "reason")])
     with transaction.atomic():
+        invoice = _invoice_locked(user, invoice)
+        if value <= 0 or value > invoice_balance(invoice):
+            raise InvalidInput(
+                "A credit note must be positive and at most the balance.",
+                errors=[FieldProblem("out of range", "amount", str(value))],
+            )
         note = CreditNote.objects.create(
             invoice=invoice,
-            number=_next_number("CN", CreditNote),
+            number=_next_number("CN"),
             amount=value,
             reason=reason.strip(),
             issued_on=timezone.localdate(),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("office/patients/", views.patients, name="patients"),
     path("office/patients/<int:pk>/", views.patient_detail, name="patient"),
     path("office/patients/<int:pk>/export.json", views.patient_export, name="patient_export"),
+    path("office/possible-duplicates/", views.possible_duplicates, name="duplicates"),
     path("office/documents/<slug:kind>/<int:pk>/", views.document_download, name="document"),
     path("office/referrals/new/", views.referral_new, name="referral_new"),
     path("office/referrals/<int:pk>/", views.referral_detail, name="referral"),

@@ -20,15 +20,18 @@ from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import AuditAction, Country, User
+from onconet.core.params import id_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission, visible
 from onconet.core.spreadsheets import table_response
+from onconet.core.uploads import document_headers, document_max_bytes, read_upload
 from onconet.tourism import privacy, selectors, services
 from onconet.tourism.letters import letter_languages, missing_translations
 from onconet.tourism.models import (
     Contract,
     ContractDocument,
     DocumentKind,
+    DuplicateStatus,
     ExchangeRate,
     ForeignPatient,
     InterpreterBooking,
@@ -218,6 +221,42 @@ def patient_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@login_required
+def possible_duplicates(request: HttpRequest) -> HttpResponse:
+    """Registrations that may be another partner's patient: coordinators merge or dismiss them (partners: 404)."""
+    user = request_user(request)
+    selectors.require_duplicate_reviewer(user)
+    if request.method == "POST":
+        duplicate = selectors.possible_duplicate_get(user=user, duplicate_id=id_or_none(request.POST.get("duplicate")))
+        action = request.POST.get("action")
+        try:
+            if action == "merge":
+                services.possible_duplicate_merge(user=user, duplicate=duplicate, request=request)
+                messages.success(request, _("The two records are linked as one person."))
+            elif action == "dismiss":
+                services.possible_duplicate_dismiss(user=user, duplicate=duplicate, request=request)
+                messages.success(request, _("The match was dismissed."))
+            else:
+                raise InvalidInput("Unknown action.")
+        except (InvalidInput, DomainError) as exc:
+            messages.error(request, exc.summary())
+        return redirect("tourism:duplicates")
+    status = request.GET.get("status", DuplicateStatus.OPEN)
+    if status not in DuplicateStatus.values:
+        status = DuplicateStatus.OPEN
+    rows = list(selectors.possible_duplicates_list(user=user, status=status)[:DUPLICATES_SHOWN])
+    for row in rows:
+        row.pair = (row.newcomer, row.existing)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "tourism/possible_duplicates.html",
+        {"duplicates": rows, "status": status, "statuses": DuplicateStatus.choices},
+    )
+
+
+DUPLICATES_SHOWN = 200
+
+
 def _transition_form_fields(name: str) -> list[str]:
     return {
         "accept": ["protocol"],
@@ -265,10 +304,11 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 upload = request.FILES.get("file")
                 if upload is None:
                     raise InvalidInput("Choose a file.")
+                require_permission(user, "tourism.add_patientdocument", action="upload documents")  # before reading
                 services.document_upload(
                     user=user,
                     referral=referral,
-                    data=upload.read(),
+                    data=read_upload(upload, max_bytes=document_max_bytes()),
                     filename=upload.name or "file",
                     kind=request.POST.get("kind", "other"),
                     request=request,
@@ -524,16 +564,17 @@ def contracts(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_permission(user, "tourism.view_contract", action="see contracts")
     if request.method == "POST":
-        contract = get_visible(user, Contract.objects.all(), pk=int(request.POST.get("contract") or 0))
+        contract = get_visible(user, Contract.objects.all(), pk=id_or_none(request.POST.get("contract")))
         upload = request.FILES.get("file")
         try:
             if upload is None:
                 raise InvalidInput("Choose a file.")
+            require_permission(user, "tourism.add_contract", action="attach contract documents")  # before reading
             services.contract_document_add(
                 user=user,
                 contract=contract,
                 title=request.POST.get("title", ""),
-                data=upload.read(),
+                data=read_upload(upload, max_bytes=document_max_bytes()),
                 filename=upload.name or "contract",
             )
         except InvalidInput as exc:
@@ -633,4 +674,6 @@ def document_download(request: HttpRequest, kind: str, pk: int) -> HttpResponseB
         audit_record(actor=user, action=AuditAction.VIEW, obj=document, request=request)
     else:
         raise NotFound("No such document.")
-    return FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True, filename=name)
+    # a download of the type found when it was stored, under that type's extension, never sniffed or shown inline
+    response = FileResponse(document.file.open("rb"), as_attachment=True)
+    return document_headers(response, content_type=document.content_type, filename=name)

@@ -40,3 +40,11 @@ def test_queryset_bulk_update_is_refused_by_the_database(users, audit_triggers):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.update(message="tampered")
     assert not AuditEntry.objects.filter(message="tampered").exists()
+
+
+def test_the_log_names_the_client_behind_a_trusted_proxy_not_the_proxy_or_a_forged_header(users, rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    assert audit_record(actor=users["admin"], action=AuditAction.LOGIN, request=request).ip_address == "10.0.0.2"
+    settings.AXES_IPWARE_PROXY_COUNT = 1  # what TRUSTED_PROXY_COUNT=1 sets
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    assert audit_record(actor=users["admin"], action=AuditAction.LOGIN, request=request).ip_address == "198.51.100.7"

@@ -49,6 +49,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config.api import api
+from conftest import pdf_bytes
 from onconet.core.errors import NotAllowed
 from onconet.partnerships.tests.conftest import places, tour  # noqa: F401  (fixtures used through the world)
 from onconet.scheduling.tests.conftest import course, prepaid_referral, protocols, sched  # noqa: F401  (fixtures)
@@ -170,6 +171,9 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "core:audit"): rule({A}),
     ("GET", "core:tokens"): rule(EVERYONE),
     ("POST", "core:tokens"): rule(EVERYONE),
+    ("GET", "core:sign_in_security"): rule({A}),  # core.change_user: sign-in locks and authenticator resets
+    ("POST", "core:lockout_unlock"): rule({A}),
+    ("POST", "core:two_factor_reset"): rule({A}),
     # ------------------------------------------------------------ pages: international office
     ("GET", "tourism:partners"): rule(PARTNER_VIEWERS),
     ("GET", "tourism:partner"): rule(PARTNER_VIEWERS - {P2}, as404=REPORTERS | {P2}),
@@ -194,6 +198,9 @@ EXPECTED: dict[Key, Rule] = {
     # anonymise: only the national admin (tourism.anonymise_foreignpatient), refused then for the open referral
     ("POST", "tourism:patient"): rule({A}, as404={P2}),
     ("GET", "tourism:patient_export"): rule({A, C, P1}, as404={P2}),  # tourism.export_patient_data, scoped
+    # possible duplicate patients: coordinators and national admins; partners never learn that one exists (404)
+    ("GET", "tourism:duplicates"): rule({A, C}, as404=PARTNERS),
+    ("POST", "tourism:duplicates"): rule({A, C}, as404=PARTNERS),  # dismiss
     # ------------------------------------------------------------ pages: passports
     ("GET", "passports:list"): rule(PASSPORT_VIEWERS),
     ("GET", "passports:new"): rule({A, R1, R2}),  # passports.add_passport
@@ -350,6 +357,10 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "/api/v1/patients"): rule(OFFICE_READ),  # tourism.view_foreignpatient; a partner finds its own only
     ("GET", "/api/v1/patients/{patient_id}/export"): rule({A, C, P1}, as404={P2}),  # tourism.export_patient_data
     ("POST", "/api/v1/patients/{patient_id}/anonymise"): rule({A}),  # allowed, then refused (open referral): 409
+    ("GET", "/api/v1/possible-duplicates"): rule({A, C}, as404=PARTNERS),  # never a partner: 404 as if none existed
+    ("GET", "/api/v1/possible-duplicates/{duplicate_id}"): rule({A, C}, as404=PARTNERS),
+    ("POST", "/api/v1/possible-duplicates/{duplicate_id}/merge"): rule({A, C}, as404=PARTNERS),
+    ("POST", "/api/v1/possible-duplicates/{duplicate_id}/dismiss"): rule({A, C}, as404=PARTNERS),
     ("GET", "/api/v1/message-templates/missing"): rule(OFFICE_READ),  # tourism.view_referral
     # ------------------------------------------------------------ API: passports
     ("GET", "/api/v1/passports"): rule(PASSPORT_VIEWERS, empty=outside(PASSPORT_VIEWERS)),
@@ -436,7 +447,7 @@ KNOWN_DISCREPANCIES: dict[tuple[Key, str], str] = {
 
 # ================================================================ the calls
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: documents are identified by opening them
 
 
 @dataclass
@@ -509,6 +520,9 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ("GET", "core:audit"): lambda w: get(u("core:audit")),
     ("GET", "core:tokens"): lambda w: get(u("core:tokens")),
     ("POST", "core:tokens"): lambda w: post(u("core:tokens"), {"name": "matrix"}),
+    ("GET", "core:sign_in_security"): lambda w: get(u("core:sign_in_security")),
+    ("POST", "core:lockout_unlock"): lambda w: post(u("core:lockout_unlock"), {"username": "nobody"}),
+    ("POST", "core:two_factor_reset"): lambda w: post(u("core:two_factor_reset"), {"username": "nobody"}),
     ("GET", "tourism:partners"): lambda w: get(u("tourism:partners")),
     ("GET", "tourism:partner"): lambda w: get(u("tourism:partner", w.bg.pk)),
     ("POST", "tourism:partner"): lambda w: post(u("tourism:partner", w.bg.pk), {"name": "Petar Petrov"}),
@@ -537,6 +551,10 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
         u("tourism:patient", w.patient.pk), {"action": "anonymise", "reason": "the patient's request"}
     ),
     ("GET", "tourism:patient_export"): lambda w: get(u("tourism:patient_export", w.patient.pk)),
+    ("GET", "tourism:duplicates"): lambda w: get(u("tourism:duplicates")),
+    ("POST", "tourism:duplicates"): lambda w: post(
+        u("tourism:duplicates"), {"duplicate": w.duplicate.pk, "action": "dismiss"}
+    ),
     ("GET", "passports:list"): lambda w: get(u("passports:list")),
     ("GET", "passports:new"): lambda w: get(u("passports:new")),
     ("POST", "passports:new"): lambda w: post(u("passports:new")),
@@ -775,6 +793,14 @@ API_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ),
     ("GET", "/api/v1/patients"): lambda w: get(f"{V1}/patients?q=Petrova"),
     ("GET", "/api/v1/patients/{patient_id}/export"): lambda w: get(f"{V1}/patients/{w.patient.pk}/export"),
+    ("GET", "/api/v1/possible-duplicates"): lambda w: get(f"{V1}/possible-duplicates"),
+    ("GET", "/api/v1/possible-duplicates/{duplicate_id}"): lambda w: get(f"{V1}/possible-duplicates/{w.duplicate.pk}"),
+    ("POST", "/api/v1/possible-duplicates/{duplicate_id}/merge"): lambda w: send_json(
+        "POST", f"{V1}/possible-duplicates/{w.duplicate.pk}/merge", {}
+    ),
+    ("POST", "/api/v1/possible-duplicates/{duplicate_id}/dismiss"): lambda w: send_json(
+        "POST", f"{V1}/possible-duplicates/{w.duplicate.pk}/dismiss", {}
+    ),
     ("POST", "/api/v1/patients/{patient_id}/anonymise"): lambda w: send_json(
         "POST", f"{V1}/patients/{w.patient.pk}/anonymise", {"reason": "the patient's request"}
     ),
@@ -1040,6 +1066,11 @@ def _world(request: pytest.FixtureRequest, role: str) -> SimpleNamespace:
         preferred_language="bg",
     )
     w.inquiry = office.referral_submit(user=partner, patient=newcomer, service_code="proton-5", icd10_codes=["C50.9"])
+    # an open possible duplicate for the office's review (written directly: registration makes one only across
+    # partners, and a second partner's patient would change what the other rows of the table see)
+    from onconet.tourism.models import PossibleDuplicate
+
+    w.duplicate = PossibleDuplicate.objects.create(existing=w.patient, newcomer=newcomer, match="name_dob")
     w.patient_doc = office.document_upload(
         user=partner, referral=referral, data=PDF, filename="histology.pdf", kind="pathology"
     )
@@ -1151,6 +1182,8 @@ def _send(client: Client, call: Call) -> Any:
 _MUTABLE = (
     ("tourism.Referral", ("state", "start_date", "coordinator_id")),
     ("tourism.Quote", ("status",)),
+    ("tourism.PossibleDuplicate", ("status",)),
+    ("tourism.ForeignPatient", ("same_person_as_id",)),
     ("passports.Passport", ("status", "population", "updated_at")),
     ("passports.StaffMember", ("specialty", "birth_year", "fte")),
     ("partnerships.Delegation", ("status",)),

@@ -55,7 +55,12 @@ def test_one_address_is_limited_whatever_tokens_it_sends_and_fhir_answers_an_out
     assert client.get("/api/v1/regions", HTTP_AUTHORIZATION="Bearer junk", REMOTE_ADDR="10.2.0.2").status_code == 401
 
 
-@override_settings(API_RATE_LIMIT_PER_CREDENTIAL="", API_RATE_LIMIT_PER_ADDRESS="2/d", TRUSTED_PROXY_COUNT=1)
+@override_settings(
+    API_RATE_LIMIT_PER_CREDENTIAL="",
+    API_RATE_LIMIT_PER_ADDRESS="2/d",
+    AXES_IPWARE_PROXY_COUNT=1,  # what TRUSTED_PROXY_COUNT=1 sets
+    AXES_IPWARE_META_PRECEDENCE_ORDER=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+)
 def test_behind_a_proxy_the_clients_address_counts_not_the_proxys(client) -> None:
     proxy = {"REMOTE_ADDR": "192.0.2.10"}
     # what the client wrote itself comes first; the proxy appends the address it saw

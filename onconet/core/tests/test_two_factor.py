@@ -1,38 +1,23 @@
-"""Two-factor authentication: TOTP against the RFC 6238 test vector, and the sign-in of a role that sees patient
-data — set up the authenticator, nothing else until a right code, a code used once, the lockout, and tokens."""
+"""Two-factor authentication (django-otp): the sign-in of a role that sees patient data — set up the authenticator and
+get recovery codes, nothing else until a right code, a code used once, wrong codes throttled per device whatever the
+session, recovery codes used once, a national admin's reset — and the separation of tokens from sessions: a request
+with an Authorization header is judged by its token alone."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from conftest import PASSWORD
-from onconet.core import totp
-from onconet.core.models import AuditAction, AuditEntry, TwoFactorDevice
+from onconet.core.models import ApiToken, AuditAction, AuditEntry, User
 from onconet.core.services import api_token_create
 
-RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
-
-
-@pytest.mark.parametrize(
-    ("at", "code"), [(59, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (2000000000, "69279037")]
-)
-def test_totp_matches_rfc_6238(at, code):
-    assert totp.code_at(RFC_SECRET, at // 30, digits=8) == code
-
-
-def test_verify_accepts_one_step_of_drift_and_never_the_same_step_twice():
-    secret = totp.new_secret()
-    now = 1_700_000_000
-    code = totp.code_at(secret, now // 30)
-    step = totp.verify(secret, code, at=now)
-    assert step == now // 30
-    assert totp.verify(secret, code, at=now + 30) == step  # the next step still accepts the previous code
-    assert totp.verify(secret, code, at=now + 90) is None  # too old
-    assert totp.verify(secret, code, at=now, after=step) is None  # used already
-    assert totp.verify(secret, "12 34", at=now) is None
-    assert totp.provisioning_uri(secret, "anna").startswith("otpauth://totp/OncoNet:anna?secret=")
+RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890" (RFC 6238's test key)
 
 
 @pytest.fixture
@@ -40,13 +25,24 @@ def required(settings):
     settings.TWO_FACTOR_ROLES = ["coordinator", "national_admin"]
 
 
-def sign_in(client, username):
-    return client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+def sign_in(client, username, address="127.0.0.1"):
+    response = client.post("/accounts/login/", {"username": username, "password": PASSWORD}, REMOTE_ADDR=address)
+    assert response.status_code == 302, response.content.decode()[:500]
+    return response
 
 
 def current(user) -> str:
-    device = TwoFactorDevice.objects.get(user=user)
-    return totp.code_at(device.secret, int(time.time()) // 30)
+    device = TOTPDevice.objects.get(user=user)
+    return str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(device.digits)
+
+
+def set_up(client, user, next_url="/"):
+    """Sign in for the first time and confirm the authenticator; returns the recovery codes shown."""
+    sign_in(client, user.username)
+    client.get("/accounts/two-factor/")
+    page = client.post("/accounts/two-factor/", {"code": current(user), "next": next_url})
+    assert page.status_code == 200
+    return page.context["codes"]
 
 
 def test_a_coordinator_sets_up_the_authenticator_before_anything_else(client, users, required):
@@ -54,19 +50,23 @@ def test_a_coordinator_sets_up_the_authenticator_before_anything_else(client, us
     sign_in(client, "coordinator")
     response = client.get("/office/")
     assert response.status_code == 302
-    assert response.url == "/accounts/two-factor/?next=/office/"
+    assert response.url == "/accounts/two-factor/?next=%2Foffice%2F"
     page = client.get(response.url)
     assert page.context["setup"] is True
-    assert "otpauth://totp/OncoNet:coordinator" in page.content.decode()
+    assert "otpauth://totp/OncoNet%3Acoordinator?secret=" in page.content.decode()
     assert client.get("/api/v1/referrals").status_code == 403  # session API calls wait too
     wrong = client.post("/accounts/two-factor/", {"code": "000000", "next": "/office/"})
     assert wrong.status_code == 400
-    assert TwoFactorDevice.objects.get(user=coordinator).confirmed_at is None
+    assert TOTPDevice.objects.get(user=coordinator).confirmed is False
+    TOTPDevice.objects.filter(user=coordinator).update(throttling_failure_timestamp=None, throttling_failure_count=0)
     used = current(coordinator)
-    right = client.post("/accounts/two-factor/", {"code": used, "next": "/office/"})
-    assert right.url == "/office/"
+    confirmed = client.post("/accounts/two-factor/", {"code": used, "next": "/office/"})
+    assert confirmed.status_code == 200  # the recovery codes, shown once
+    codes = confirmed.context["codes"]
+    assert len(codes) == 10
+    assert sorted(StaticToken.objects.filter(device__user=coordinator).values_list("token", flat=True)) == sorted(codes)
     assert client.get("/office/").status_code == 200
-    assert TwoFactorDevice.objects.get(user=coordinator).confirmed_at is not None
+    assert TOTPDevice.objects.get(user=coordinator).confirmed is True
     assert AuditEntry.objects.filter(actor_username="coordinator", action=AuditAction.LOGIN_FAILED).count() == 1
 
     # next sign-in: the code again, and the code already used is refused
@@ -77,20 +77,178 @@ def test_a_coordinator_sets_up_the_authenticator_before_anything_else(client, us
     assert client.post("/accounts/two-factor/", {"code": used}).status_code == 400
 
 
-def test_five_wrong_codes_sign_the_user_out(client, users, required):
-    sign_in(client, "coordinator")
-    for _ in range(4):
-        assert client.post("/accounts/two-factor/", {"code": "000000"}).status_code == 400
-    response = client.post("/accounts/two-factor/", {"code": "000000"})
-    assert response.url == "/accounts/login/"
-    assert client.get("/").status_code == 302
-    assert "_auth_user_id" not in client.session
+@pytest.mark.parametrize("username", ["coordinator", "admin"])
+def test_a_password_only_session_with_any_authorization_header_reaches_nothing(client, users, required, username):
+    sign_in(client, username)  # the second factor is pending
+    junk = {"HTTP_AUTHORIZATION": "Bearer x"}
+    for path in ("/office/", "/audit/", "/admin/", "/account/tokens/"):
+        response = client.get(path, **junk)
+        assert (response.status_code, response.url) == (302, f"/accounts/two-factor/?next={path.replace('/', '%2F')}")
+    assert client.post("/account/tokens/", {"name": "forever"}, **junk).status_code == 302
+    assert ApiToken.objects.count() == 0
+    assert client.get("/api/v1/patients", **junk).status_code == 401
+    assert client.get("/api/v1/patients", HTTP_AUTHORIZATION="Token x").status_code == 401
+    assert client.get("/fhir/Patient", **junk).status_code == 401
+    assert client.get("/fhir/Patient", HTTP_AUTHORIZATION="Basic eDp4").status_code == 401
+    assert client.get("/api/v1/patients").status_code == 403  # the session alone: the second factor first
 
 
-def test_roles_without_patient_data_and_tokens_are_not_asked(client, users, required):
+def test_a_confirmed_session_never_stands_in_for_a_wrong_token(client, users, required):
+    set_up(client, users["coordinator"])
+    assert client.get("/api/v1/patients").status_code == 200
+    assert client.get("/api/v1/patients", HTTP_AUTHORIZATION="Bearer onc_junk_junk").status_code == 401
+    assert client.get("/fhir/Patient", HTTP_AUTHORIZATION="bearer onc_junk_junk").status_code == 401
+
+
+def test_a_valid_token_alone_works_without_a_session_and_never_opens_pages(client, users, required):
+    token = api_token_create(user=users["coordinator"], name="his")[1]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.get("/api/v1/patients", **bearer).status_code == 200
+    assert client.get("/fhir/Patient", **bearer).status_code == 200
+    assert client.get("/api/v1/referrals", **bearer).status_code == 200
+    page = client.get("/office/", **bearer)
+    assert (page.status_code, page.url) == (302, "/accounts/login/?next=/office/")
+
+
+def test_roles_without_patient_data_are_not_asked(client, users, required):
     sign_in(client, "analyst")
     assert client.get("/").status_code == 200
-    token = api_token_create(user=users["coordinator"], name="his")[1]
+    assert not TOTPDevice.objects.filter(user=users["analyst"]).exists()
+
+
+def test_code_guessing_is_throttled_per_user_across_fresh_sign_ins(client_factory, users, required, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60  # a wrong code: the next one waits a minute, whatever the session
+    coordinator = users["coordinator"]
+    TOTPDevice.objects.create(user=coordinator, name="authenticator", confirmed=True)
+    first = client_factory()
+    sign_in(first, "coordinator")
+    assert first.post("/accounts/two-factor/", {"code": "000000"}).status_code == 400
+
+    second = client_factory()  # a fresh password sign-in, in a new session
+    sign_in(second, "coordinator")
+    refused = second.post("/accounts/two-factor/", {"code": current(coordinator)})
+    assert refused.status_code == 400
+    assert "Too many wrong codes. Wait" in refused.context["error"]
+    device = TOTPDevice.objects.get(user=coordinator)
+    assert device.throttling_failure_count == 1  # a throttled attempt is not even checked
+    assert second.get("/office/").status_code == 302
+
+    # once the wait is over, the right code is taken
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timedelta(seconds=61))
+    assert second.post("/accounts/two-factor/", {"code": current(coordinator), "next": "/office/"}).url == "/office/"
+    assert TOTPDevice.objects.get(pk=device.pk).throttling_failure_count == 0
+
+
+@pytest.fixture
+def client_factory():
+    from django.test import Client
+
+    return Client
+
+
+def test_a_recovery_code_signs_in_once(client, users, required):
+    coordinator = users["coordinator"]
+    codes = set_up(client, coordinator)
     client.post("/accounts/logout/")
-    response = client.get("/api/v1/referrals", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert response.status_code == 200
+    sign_in(client, "coordinator")
+    used = client.post("/accounts/two-factor/", {"code": codes[0].upper(), "next": "/office/"})
+    assert used.url == "/office/"
+    assert client.get("/office/").status_code == 200
+    assert StaticToken.objects.filter(device__user=coordinator).count() == 9
+    entry = AuditEntry.objects.filter(actor_username="coordinator", action=AuditAction.LOGIN).first()
+    assert entry.message == "recovery code used (9 left)"
+
+    client.post("/accounts/logout/")
+    sign_in(client, "coordinator")
+    StaticDevice.objects.filter(user=coordinator).update(throttling_failure_count=0)
+    again = client.post("/accounts/two-factor/", {"code": codes[0]})
+    assert again.status_code == 400
+    assert client.get("/office/").status_code == 302
+
+
+def test_a_national_admin_resets_a_lost_authenticator(client, users, settings):
+    settings.TWO_FACTOR_ROLES = ["coordinator"]
+    coordinator = users["coordinator"]
+    set_up(client, coordinator)
+    assert client.get("/office/").status_code == 200
+
+    admin = client_for(users["admin"])
+    response = admin.post("/security/sign-in/two-factor-reset/", {"username": "coordinator"})
+    assert response.url == "/security/sign-in/"
+    assert not TOTPDevice.objects.filter(user=coordinator).exists()
+    assert not StaticDevice.objects.filter(user=coordinator).exists()
+    entry = AuditEntry.objects.get(
+        object_type="core.user", object_id=str(coordinator.pk), message="two-factor device reset"
+    )
+    assert (entry.actor_username, entry.action, entry.changes) == ("admin", "update", {"two_factor_devices": [2, 0]})
+    # the session confirmed with the old device must set up the new one
+    assert client.get("/office/").url == "/accounts/two-factor/?next=%2Foffice%2F"
+    assert client.get("/accounts/two-factor/").context["setup"] is True
+
+    analyst = client_for(users["analyst"])
+    assert analyst.post("/security/sign-in/two-factor-reset/", {"username": "admin"}).status_code == 403
+
+
+def test_the_admin_action_resets_two_factor_audited(users):
+    coordinator = users["coordinator"]
+    TOTPDevice.objects.create(user=coordinator, name="authenticator", confirmed=True)
+    admin = client_for(users["admin"])
+    response = admin.post(
+        "/admin/core/user/", {"action": "reset_two_factor", "_selected_action": [str(coordinator.pk)]}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=coordinator).exists()
+    entry = AuditEntry.objects.get(message="two-factor device reset")
+    assert (entry.actor_username, entry.object_id) == ("admin", str(coordinator.pk))
+
+
+def client_for(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_migrated_key_gives_the_codes_of_the_old_secret():
+    """0006 turns the old base32 secret into TOTPDevice's hex key: RFC 6238's test vector still holds."""
+    import importlib
+
+    migration = importlib.import_module("onconet.core.migrations.0006_two_factor_devices_to_django_otp")
+    key = migration._hex_key(RFC_SECRET.lower()[:16] + " " + RFC_SECRET.lower()[16:])
+    assert bytes.fromhex(key) == b"12345678901234567890"
+    totp = TOTP(bytes.fromhex(key), step=30, t0=0, digits=8)
+    totp.time = 59
+    assert totp.token() == 94287082
+
+
+def test_the_data_migration_moves_old_authenticators_to_django_otp(transactional_db):
+    """0006 copies core's TwoFactorDevice (its model as of 0006, its table made for this test) into TOTPDevice:
+    the same codes, and a used step stays used; reversed, it copies them back."""
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = importlib.import_module("onconet.core.migrations.0006_two_factor_devices_to_django_otp")
+    old_apps = MigrationLoader(connection).project_state(("core", "0006_two_factor_devices_to_django_otp")).apps
+    old_model = old_apps.get_model("core", "TwoFactorDevice")
+    coordinator = User.objects.create(username="anna", role="coordinator")
+    with connection.schema_editor() as editor:  # the table 0007 dropped (SQLite: outside a transaction)
+        editor.create_model(old_model)
+    try:
+        old_model.objects.create(user_id=coordinator.pk, secret=RFC_SECRET, confirmed_at=timezone.now(), last_step=9)
+        with connection.schema_editor() as editor:
+            migration.forward(old_apps, editor)
+        device = TOTPDevice.objects.get(user=coordinator)
+        assert (bytes.fromhex(device.key), device.confirmed, device.last_t) == (b"12345678901234567890", True, 9)
+
+        old_model.objects.all().delete()
+        with connection.schema_editor() as editor:
+            migration.backward(old_apps, editor)
+        back = old_model.objects.get()
+        assert (back.secret, back.last_step, back.confirmed_at is not None) == (RFC_SECRET, 9, True)
+        assert not TOTPDevice.objects.exists()
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(old_model)

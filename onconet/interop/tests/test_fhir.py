@@ -235,9 +235,9 @@ def test_bad_requests_and_authentication(client, users, sched):
     assert get(client, "/fhir/Device", HTTP_AUTHORIZATION="Bearer nonsense")[0] == 401
     client.force_login(users["admin"])
     cases = {
-        "/fhir/Device?_count=500": "_count must be between 0 and 200",
-        "/fhir/Device?_page=0": "_page at least 1",
-        "/fhir/Device?_count=x": "whole numbers",
+        "/fhir/Device?_count=500": "_count: must be between 0 and 200",
+        "/fhir/Device?_page=0": "_page: must be between 1 and 1000000",
+        "/fhir/Device?_count=x": "_count: must be a whole number",
         "/fhir/Slot?start=tomorrow": 'start: "tomorrow" is not a date',
         "/fhir/Device?colour=red": "Unsupported search parameters for Device: colour",
         "/fhir/Slot?identifier=x": "cannot be searched by identifier",

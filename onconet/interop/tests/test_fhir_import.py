@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from conftest import pdf_bytes
 from onconet.core.services import api_token_create
 from onconet.tourism.models import ForeignPatient, PatientDocument, Referral, Service
 
 SID = "https://onconet.example/fhir/sid"
 CS = "https://onconet.example/fhir/CodeSystem"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: documents are identified by opening them
 
 
 def bundle(**change: Any) -> dict[str, Any]:

@@ -436,8 +436,8 @@ def test_bad_office_searches_are_400_outcomes(client, users, desk):
         "/fhir/Contract?date=2026-01-01": "Unsupported search parameters for Contract: date",
         "/fhir/Contract?status=active": "Unsupported search parameters for Contract: status",
         "/fhir/HealthcareService?name=proton": "Unsupported search parameters for HealthcareService: name",
-        "/fhir/Practitioner?_count=1000": "_count must be between 0 and 200",
-        "/fhir/ChargeItem?_page=0": "_page at least 1",
+        "/fhir/Practitioner?_count=1000": "_count: must be between 0 and 200",
+        "/fhir/ChargeItem?_page=0": "_page: must be between 1 and 1000000",
         "/fhir/Invoice?patient=1": "Unsupported search parameters for Invoice: patient",
     }
     for url, message in cases.items():

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from fhir.resources.bundle import Bundle
 
+from conftest import pdf_bytes
 from onconet.interop.tests.test_fhir import check_resource, get
 from onconet.scheduling.tests.conftest import TODAY
 from onconet.tourism import services as office
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: documents are identified by opening them
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from conftest import make_facility
+from conftest import make_facility, pdf_bytes, png_bytes
 from onconet.partnerships import services
 from onconet.partnerships.models import Accreditation, CountryIndicator, FollowUp, Participant, Visit
 
@@ -282,12 +282,12 @@ def test_agreement_documents_and_certificates_are_checked_by_content(client, use
     response = client.post(url, {"what": "document", "title": "Signed text", "file": fake})
     assert "Only PDF, PNG and JPEG" in _errors(response.context["document_form"], "file")
     assert not agreement.documents.exists()
-    pdf = SimpleUploadedFile("signed.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    pdf = SimpleUploadedFile("signed.pdf", pdf_bytes(), content_type="application/pdf")
     assert client.post(url, {"what": "document", "title": "Signed text", "file": pdf}).status_code == 302
     document = agreement.documents.get()
     download = client.get(f"{url}documents/{document.pk}/")
     assert download["Content-Type"] == "application/pdf"
-    assert download.content == b"%PDF-1.7\n%%EOF\n"
+    assert download.content == pdf_bytes()
     client.force_login(users["partner"])
     assert client.get(f"{url}documents/{document.pk}/").status_code == 403
 
@@ -305,7 +305,10 @@ def test_agreement_documents_and_certificates_are_checked_by_content(client, use
     response = client.post("/partnerships/accreditations/", {**data, "document": bad})
     assert "Only PDF, PNG and JPEG" in _errors(response.context["form"], "document")
     assert not Accreditation.objects.exists()
-    png = SimpleUploadedFile("cert.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, content_type="image/png")
+    fake_png = SimpleUploadedFile("cert.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20, content_type="image/png")
+    response = client.post("/partnerships/accreditations/", {**data, "document": fake_png})
+    assert "this file starts like an image but cannot be opened as one" in _errors(response.context["form"], "document")
+    png = SimpleUploadedFile("cert.png", png_bytes(), content_type="image/png")
     assert client.post("/partnerships/accreditations/", {**data, "document": png}).status_code == 302
     accreditation = Accreditation.objects.get()
     certificate = client.get(f"/partnerships/accreditations/{accreditation.pk}/certificate/")

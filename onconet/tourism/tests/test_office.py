@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import pdf_bytes
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import AuditAction, AuditEntry
 from onconet.tourism import services
@@ -261,9 +262,18 @@ def test_monthly_quota(users, office):
 def test_documents_are_checked_by_content_and_size(users, office):
     referral = referral_for(users, office)
     doc = services.document_upload(
-        user=users["partner"], referral=referral, data=b"%PDF-1.7 ...", filename="mri.pdf", kind="imaging"
+        user=users["partner"], referral=referral, data=pdf_bytes(), filename="mri.html", kind="imaging"
     )
     assert doc.content_type == "application/pdf"
+    assert doc.file.name.endswith("/mri.pdf")  # stored under the extension of what it is, not of its name
+    with pytest.raises(InvalidInput, match="this file starts like a PDF but cannot be opened as one"):
+        services.document_upload(
+            user=users["partner"],
+            referral=referral,
+            data=b"%PDF-1.7\n<html><script>alert(1)</script></html>",
+            filename="scan.html",
+            kind="imaging",
+        )
     with pytest.raises(InvalidInput, match="Only PDF, PNG and JPEG"):
         services.document_upload(
             user=users["partner"], referral=referral, data=b"<html><script>", filename="scan.pdf", kind="imaging"
@@ -278,7 +288,7 @@ def test_documents_are_checked_by_content_and_size(users, office):
         )
     with pytest.raises(NotFound):
         services.document_upload(
-            user=users["partner2"], referral=referral, data=b"%PDF-1.7", filename="x.pdf", kind="imaging"
+            user=users["partner2"], referral=referral, data=pdf_bytes(), filename="x.pdf", kind="imaging"
         )
 
 

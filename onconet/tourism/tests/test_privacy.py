@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
+from conftest import pdf_bytes
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import AuditAction, AuditEntry
 from onconet.tourism import privacy, services
@@ -21,7 +22,7 @@ from onconet.tourism.tests.conftest import TODAY
 from onconet.tourism.tests.test_office import referral_for, register
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: documents are identified by opening them
 
 
 def step(users: dict[str, Any], referral: Referral, user: str, name: str, **kw: Any) -> None:

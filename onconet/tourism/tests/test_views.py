@@ -2,6 +2,7 @@
 
 import pytest
 
+from conftest import pdf_bytes
 from onconet.tourism.models import Referral
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,7 @@ def test_contracts_prices_interpreters_and_documents(client, users, office):
     contract = office["contract"]
     client.post(
         "/office/contracts/",
-        {"contract": contract.pk, "title": "Signed contract", "file": SimpleUploadedFile("c.pdf", b"%PDF-1.7 signed")},
+        {"contract": contract.pk, "title": "Signed contract", "file": SimpleUploadedFile("c.pdf", pdf_bytes())},
     )
     document = ContractDocument.objects.get()
     assert client.get(f"/office/documents/contract/{document.pk}/").status_code == 200
@@ -145,7 +146,7 @@ def test_contracts_prices_interpreters_and_documents(client, users, office):
     # partner agents: no other partner's contract document or patient document, no interpreter calendar
     referral = referral_for(users, office)
     patient_doc = services.document_upload(
-        user=users["partner"], referral=referral, data=b"%PDF-1.7", filename="mri.pdf", kind="imaging"
+        user=users["partner"], referral=referral, data=pdf_bytes(), filename="mri.pdf", kind="imaging"
     )
     client.force_login(users["partner2"])
     assert client.get(f"/office/documents/contract/{document.pk}/").status_code == 404

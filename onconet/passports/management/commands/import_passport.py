@@ -2,7 +2,8 @@
 
 FILE is an XLSX workbook, a zip of CSV files or a folder of CSV files named after the sheets. Every
 problem is printed on its own line as `sheet, row N, column C: message (value …)`, and the exit status
-is 2; nothing is written then. A locked passport is refused the same way.
+is 2; nothing is written then. A locked passport is refused the same way, and so is a hostile file (a zip bomb,
+a sheet past the row limit, XML with a document type declaration): its problem is listed, never a traceback.
 """
 
 from pathlib import Path
@@ -33,6 +34,10 @@ class Command(BaseCommand):
                 continue
             try:
                 result = passport_import(book=read_path(path), period=period, user=None, dry_run=dry_run)
+            except OSError as exc:  # unreadable on disk; what the file holds is reported as problems instead
+                self.stderr.write(f"{name}: cannot be read: {exc.strerror or exc}")
+                failed = True
+                continue
             except DomainError as exc:
                 failed = True
                 for problem in exc.errors:
