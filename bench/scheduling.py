@@ -1,10 +1,12 @@
 """Benchmark: the capacity scheduler on the generated instances S, M and L, CP-SAT and greedy side by side.
 
-    python -m bench.scheduling                 # every size and solver; writes bench/results/scheduling.json
+    python -m bench.scheduling                 # every size and solver, then the rolling replay (bench.scheduling_replay);
+                                               # writes bench/results/scheduling.json and scheduling_replay.json
     python -m bench.scheduling --sizes S M     # some sizes only
+    python -m bench.scheduling --no-replay     # without the replay
 
 Each solve runs in a fresh process, so that its peak resident memory is its own. The child also solves the
-instance with its foreign courses removed (the reference of the domestic-first guarantee) and runs the
+instance with its foreign courses not under way removed (the reference of the domestic-first guarantee) and runs the
 independent verifier against it; that second solve is timed apart and is not part of the reported solve times.
 Time limits are CP-SAT deterministic seconds (the plan is reproducible); greedy ignores them.
 """
@@ -25,12 +27,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-# Deterministic seconds per size: the whole benchmark (both solvers, the reference solves) stays well under 5 min
-# on a 2-core machine.
-TIME_LIMITS = {"S": 5.0, "M": 10.0, "L": 30.0}
+# Deterministic seconds per size, chosen so that the complete cpsat solve meets the wall-clock targets below on the
+# 2-core machine (CP-SAT's deterministic time is reported beside the wall time).
+TIME_LIMITS = {"S": 5.0, "M": 3.0, "L": 12.0}
 SOLVERS = ("cpsat", "greedy")
-# The issue's targets: wall-clock seconds to the first feasible plan.
-FIRST_FEASIBLE_TARGETS = {"M": 10.0, "L": 60.0}
+# The issue's targets (v2): wall-clock seconds of the complete cpsat solve.
+WALL_TARGETS = {"M": 10.0, "L": 60.0}
 
 
 def _peak_rss_mib() -> float:
@@ -52,7 +54,7 @@ def child(size: str, solver: str, time_limit: float, seed: int) -> dict[str, Any
     plan = solve(instance, solver, time_limit, seed, stats=stats)
     peak = _peak_rss_mib()  # before the reference solve, so that it is the peak of this solve alone
 
-    domestic_doc = {**doc, "courses": [c for c in doc["courses"] if c["origin"] == "domestic"]}
+    domestic_doc = {**doc, "courses": [c for c in doc["courses"] if c["origin"] == "domestic" or c.get("fixed")]}
     began = time.perf_counter()
     reference = solve(parse_instance(domestic_doc), solver, time_limit, seed)
     reference_seconds = time.perf_counter() - began
@@ -79,6 +81,8 @@ def child(size: str, solver: str, time_limit: float, seed: int) -> dict[str, Any
         "domestic_scheduled": metrics["domestic"]["scheduled"],
         "domestic_unscheduled": metrics["domestic"]["unscheduled"],
         "weighted_wait": metrics["domestic"]["weighted_wait"],
+        "days_over_target": metrics["domestic"]["days_over_target"],
+        "over_target": sum(u["over_target"] for u in metrics["domestic"]["by_urgency"].values()),
         "wait_days_mean": metrics["domestic"]["wait_days_mean"],
         "wait_days_p95": metrics["domestic"]["wait_days_p95"],
         "foreign_admitted": metrics["foreign"]["admitted"],
@@ -110,13 +114,13 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     by_key = {(r["size"], r["solver"]): r for r in results}
     for r in results:
-        limit = FIRST_FEASIBLE_TARGETS.get(r["size"])
-        if limit is not None:
+        limit = WALL_TARGETS.get(r["size"])
+        if limit is not None and r["solver"] == "cpsat":
             out.append(
                 {
-                    "target": f"{r['size']} {r['solver']}: first feasible plan in ≤ {limit:g} s",
-                    "value": r["first_feasible_seconds"],
-                    "met": r["first_feasible_seconds"] <= limit and r["status"] != "infeasible",
+                    "target": f"{r['size']} cpsat: the complete solve in ≤ {limit:g} s wall",
+                    "value": f"{r['wall_seconds']} s (CP-SAT {r['deterministic_seconds']} det. s)",
+                    "met": r["wall_seconds"] <= limit and r["status"] != "infeasible",
                 }
             )
         out.append(
@@ -132,9 +136,11 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         out.append(
             {
-                "target": f"{size}: cpsat domestic weighted wait ≤ greedy's",
-                "value": f"{cpsat['weighted_wait']} vs {greedy['weighted_wait']}",
-                "met": cpsat["weighted_wait"] <= greedy["weighted_wait"],
+                "target": f"{size}: cpsat domestic (days over target, weighted wait) ≤ greedy's",
+                "value": f"({cpsat['days_over_target']}, {cpsat['weighted_wait']}) vs "
+                f"({greedy['days_over_target']}, {greedy['weighted_wait']})",
+                "met": (cpsat["days_over_target"], cpsat["weighted_wait"])
+                <= (greedy["days_over_target"], greedy["weighted_wait"]),
             }
         )
         out.append(
@@ -167,15 +173,16 @@ def markdown(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str
 
     lines = [
         "| size | solver | limit, det. s | status | first feasible, s | solve wall, s | CP-SAT det. s "
-        "| domestic scheduled / unscheduled | weighted wait | p95 wait, days | foreign admitted | foreign value "
-        "| mean utilisation | peak RSS, MiB | violations |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| domestic scheduled / unscheduled | days over target | over target | weighted wait | p95 wait, days "
+        "| foreign admitted | foreign value | mean utilisation | peak RSS, MiB | violations |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['size']} | {r['solver']} | {limit(r)} | {r['status']} | {r['first_feasible_seconds']} "
             f"| {r['wall_seconds']} | {r['deterministic_seconds']} "
-            f"| {r['domestic_scheduled']:,} / {r['domestic_unscheduled']:,} | {r['weighted_wait']:,} "
+            f"| {r['domestic_scheduled']:,} / {r['domestic_unscheduled']:,} | {r['days_over_target']:,} "
+            f"| {r['over_target']:,} | {r['weighted_wait']:,} "
             f"| {r['wait_days_p95']} | {r['foreign_admitted']:,} | {r['foreign_value']:,} "
             f"| {r['utilization_mean']:.1%} | {r['peak_rss_mib']} | {r['violations']} |"
         )
@@ -184,11 +191,20 @@ def markdown(results: list[dict[str, Any]], checks: list[dict[str, Any]]) -> str
     return "\n".join(lines)
 
 
-def main(sizes: list[str] | None = None, seed: int = 0, machine: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run the benchmark, write bench/results/scheduling.json and return its document."""
+def main(
+    sizes: list[str] | None = None, seed: int = 0, machine: dict[str, Any] | None = None, replay: bool = True
+) -> dict[str, Any]:
+    """Run the benchmark (and the replay benchmark), write bench/results/scheduling.json and return its document;
+    the replay's targets join this document's, and its table is printed here."""
     began = time.perf_counter()
     results = run(sizes or list(TIME_LIMITS), seed)
     checks = targets(results)
+    if replay:
+        from bench import scheduling_replay
+
+        replayed = scheduling_replay.main(seed=seed, machine=machine)
+        print("\n" + scheduling_replay.markdown(replayed["results"], replayed["targets"]), flush=True)
+        checks += replayed["targets"]
     document = {
         "machine": machine
         or {
@@ -213,13 +229,14 @@ if __name__ == "__main__":
     )
     parser.add_argument("--sizes", nargs="+", choices=list(TIME_LIMITS), default=list(TIME_LIMITS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-replay", action="store_true", help="skip the rolling replay (bench.scheduling_replay)")
     parser.add_argument("--child", nargs=4, metavar=("SIZE", "SOLVER", "TIME_LIMIT", "SEED"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
         size, solver, limit, child_seed = options.child
         print(json.dumps(child(size, solver, float(limit), int(child_seed))))
     else:
-        doc = main(options.sizes, options.seed)
+        doc = main(options.sizes, options.seed, replay=not options.no_replay)
         print()
         print(markdown(doc["results"], doc["targets"]))
         print(f"\nscheduling benchmark: {doc['total_seconds']} s in total")

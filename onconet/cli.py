@@ -7,7 +7,7 @@ cannot have hyphens, so the name is translated before Django looks it up.
 import os
 import sys
 
-SOLVER_COMMANDS = ("schedule", "schedule-generate", "schedule_generate")
+SOLVER_COMMANDS = ("schedule", "schedule-generate", "schedule_generate", "schedule-replay", "schedule_replay")
 
 
 def main() -> None:

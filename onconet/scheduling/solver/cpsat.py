@@ -26,6 +26,9 @@ from .greedy import earliest_day, latest_day, month_of
 MONOLITHIC_TERMS = 250_000
 # Courses freed per window when the instance is decomposed.
 WINDOW_COURSES = 60
+# Start options per course and model: the earliest ones (a course with many eligible machines and a long horizon
+# would otherwise bring thousands of options, each with a term per fraction).
+MAX_OPTIONS = 150
 
 
 @dataclass
@@ -40,14 +43,48 @@ class Phase:
     """What differs between the domestic and the foreign phase."""
 
     domestic: bool
-    cost: Callable[[int, int], int]  # (course index, start day) -> cost when placed
-    penalty: Callable[[int], int]  # course index -> cost when left out
+    cost: Callable[[int, int], Cost]  # (course index, start day) -> lexicographic cost when placed
+    penalty: Callable[[int], Cost]  # course index -> lexicographic cost when left out
     limit: Callable[[Usage, int], IntArray]  # minutes left per open position for this phase
     quota_used: Counter[tuple[str, tuple[int, int]]] | None = None
 
 
+Cost = tuple[int, ...]  # compared lexicographically: the first component matters most
+# CP-SAT works in 64-bit integers; the weighted sum of a window's objective must stay well inside them.
+OBJECTIVE_BOUND = 2**60
+
+
+def lexicographic_weights(costs: Sequence[Sequence[Cost]]) -> tuple[int, ...]:
+    """Weights that make a weighted sum order like the tuples, for one model: `costs[i]` are the cost tuples of
+    course i's options (its "left out" option among them). A level whose weights would overflow is dropped from the
+    bottom (the last components are tie-breaks)."""
+    if not costs or not costs[0]:
+        return ()
+    levels = len(costs[0][0])
+    spans = [0] * levels
+    for options in costs:
+        for level in range(levels):
+            values = [c[level] for c in options]
+            spans[level] += max(values) - min(values)
+    while True:
+        weights = [0] * levels
+        acc = 0  # the largest change that the levels below can make to the sum
+        for level in range(levels - 1, -1, -1):
+            weights[level] = acc + 1
+            acc += weights[level] * spans[level]
+        if acc < OBJECTIVE_BOUND or levels == 1:
+            return tuple(weights) + (0,) * (len(costs[0][0]) - levels)
+        levels -= 1
+        spans = spans[:levels]
+
+
+def weighted(cost: Cost, weights: Sequence[int]) -> int:
+    return sum(c * w for c, w in zip(cost, weights, strict=True))
+
+
 def machine_groups(calendar: Calendar, indices: Sequence[int]) -> list[list[int]]:
-    """Machines linked by courses eligible on several of them form a group; groups are solved apart."""
+    """Machines linked by courses eligible on several of them, or by a shared beam, form a group; groups are solved
+    apart."""
     parent = list(range(len(calendar.instance.machines)))
 
     def find(x: int) -> int:
@@ -60,6 +97,9 @@ def machine_groups(calendar: Calendar, indices: Sequence[int]) -> list[list[int]
         eligible = calendar.eligible(calendar.instance.courses[ci])
         for mi in eligible[1:]:
             parent[find(mi)] = find(eligible[0])
+    for machines in calendar.beam_machines:
+        for mi in machines[1:]:
+            parent[find(mi)] = find(machines[0])
     groups: dict[int, list[int]] = defaultdict(list)
     for mi in range(len(parent)):
         groups[find(mi)].append(mi)
@@ -145,52 +185,68 @@ def _solve_window(
     model = cp_model.CpModel()
     candidates: dict[int, list[tuple[cp_model.IntVar, int, int, int]]] = {}
     terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    beam_terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     quota_terms: dict[tuple[str, tuple[int, int]], list[cp_model.IntVar]] = defaultdict(list)
-    objective: list[tuple[int, cp_model.IntVar]] = []
-    hint_cost = 0
+    objective: list[tuple[Cost, cp_model.IntVar]] = []
+    option_costs: list[list[Cost]] = []
+    hint: list[Cost] = []
+    hints: list[tuple[int, int]] = []
+    truncated = False
     for ci in freed:
         course = courses[ci]
         cur = current.get(ci)
         options: list[tuple[cp_model.IntVar, int, int, int]] = []
+        found: list[tuple[int, int, int]] = []  # (start day, machine, position)
         for mi in calendar.eligible(course):
             if mi not in group:
                 continue
             first = max(earliest_day(calendar, course), lo if cur is None or cur.start_day >= lo else cur.start_day)
             last = min(latest_day(calendar, course), hi + slack, days - 1)
             starts = calendar.feasible_starts(course, mi, limits[mi], first, last)
-            if cur is not None and cur.machine == mi and cur.pos not in starts:
-                starts = np.sort(np.append(starts, cur.pos))
-            for k in starts:
-                start_day = int(calendar.open_days[mi][k])
-                var = model.new_bool_var(f"x_{ci}_{mi}_{k}")
-                options.append((var, mi, int(k), start_day))
-                for f in range(course.fractions):
-                    terms[(mi, int(k) + f)].append((course.load(f), var))
-                cost = phase.cost(ci, start_day) - phase.penalty(ci)
-                objective.append((cost, var))
-                is_current = cur is not None and cur.machine == mi and cur.pos == k
-                model.add_hint(var, is_current)
-                if phase.quota_used is not None:
-                    quota_terms[(str(course.partner), month_of(calendar, start_day))].append(var)
+            od = calendar.open_days[mi]
+            found.extend((int(od[k]), mi, int(k)) for k in starts)
+        if len(found) > MAX_OPTIONS:
+            # The earliest starts only (the objective wants courses early); the model no longer covers every
+            # placement, so it proves nothing.
+            found.sort()
+            found = found[:MAX_OPTIONS]
+            truncated = True
+        if cur is not None and (cur.start_day, cur.machine, cur.pos) not in found:
+            found.append((cur.start_day, cur.machine, cur.pos))
+        loads = [course.load(f) for f in range(course.fractions)]
+        penalty = phase.penalty(ci)
+        for start_day, mi, k in found:
+            bi = calendar.machine_beam[mi]
+            var = model.new_bool_var("")
+            options.append((var, mi, int(k), start_day))
+            for f, load in enumerate(loads):
+                terms[(mi, k + f)].append((load, var))
+            if bi >= 0:
+                for day, load in zip(calendar.open_days[mi][k : k + len(loads)].tolist(), loads, strict=True):
+                    beam_terms[(bi, day)].append((load, var))
+            objective.append((_minus(phase.cost(ci, start_day), penalty), var))
+            hints.append((var.index, int(cur is not None and cur.machine == mi and cur.pos == k)))
+            if phase.quota_used is not None:
+                quota_terms[(str(course.partner), month_of(calendar, start_day))].append(var)
         if options:
             model.add_at_most_one(v for v, *_ in options)
             candidates[ci] = options
-        hint_cost += phase.cost(ci, cur.start_day) - phase.penalty(ci) if cur is not None else 0
-    for (mi, pos), row in terms.items():
-        cap = int(limits[mi][pos])
-        if sum(load for load, _ in row) > cap:
-            model.add(sum(load * v for load, v in row) <= cap)
+        zero = tuple(0 for _ in phase.penalty(ci))
+        option_costs.append([zero, *(objective[-j - 1][0] for j in range(len(options)))])
+        if cur is not None:
+            hint.append(_minus(phase.cost(ci, cur.start_day), phase.penalty(ci)))
+    weights = lexicographic_weights(option_costs)
+    hint_cost = sum(weighted(c, weights) for c in hint)
+    _rows(model, terms, lambda key: int(limits[key[0]][key[1]]))
+    _beam_rows(model, beam_terms, {bi: usage.beam_free(bi, not phase.domestic) for bi, _ in beam_terms})
     if phase.quota_used is not None:
         quotas = {p.id: p.max_courses_per_month for p in calendar.instance.partners}
         for key, chosen in quota_terms.items():
             left = quotas[key[0]] - phase.quota_used[key]
             if len(chosen) > left:
                 model.add(sum(chosen) <= left)
-    model.minimize(sum(c * v for c, v in objective))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = max(0.01, budget)
+    _objective_and_hints(model, objective, weights, hints)
+    solver = _solver(seed, budget)
     status = solver.solve(model)
     accepted = False
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= hint_cost:
@@ -207,7 +263,61 @@ def _solve_window(
     for ci in freed:
         if ci in placed:
             usage.add(placed[ci])
-    return status == cp_model.OPTIMAL and accepted, float(solver.deterministic_time)
+    return status == cp_model.OPTIMAL and accepted and not truncated, float(solver.deterministic_time)
+
+
+# Extra CP-SAT parameters (name → value), for experiments and the benchmark; empty: CP-SAT's defaults.
+PARAMETERS: dict[str, object] = {"cp_model_presolve": False}
+
+
+def _solver(seed: int, budget: float) -> cp_model.CpSolver:
+    """One worker, a fixed seed and a deterministic budget: the same model gives the same answer on any machine."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(0.01, budget)
+    for name, value in PARAMETERS.items():
+        setattr(solver.parameters, name, value)
+    return solver
+
+
+def _minus(a: Cost, b: Cost) -> Cost:
+    return tuple(x - y for x, y in zip(a, b, strict=True))
+
+
+def _beam_rows(
+    model: cp_model.CpModel,
+    beam_terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]],
+    free: dict[int, IntArray],
+) -> None:
+    """Beams (v2): the minutes of the freed courses on one beam's machines on one day ≤ what the beam has left."""
+    _rows(model, beam_terms, lambda key: int(free[key[0]][key[1]]))
+
+
+def _rows(
+    model: cp_model.CpModel,
+    terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]],
+    cap: Callable[[tuple[int, int]], int],
+) -> None:
+    """Σ load × chosen ≤ cap for each key whose loads could exceed it (weighted sums: fast to build)."""
+    for key, row in terms.items():
+        limit = cap(key)
+        loads = [load for load, _ in row]
+        if sum(loads) > limit:
+            model.add(cp_model.LinearExpr.weighted_sum([v for _, v in row], loads) <= limit)
+
+
+def _objective_and_hints(
+    model: cp_model.CpModel,
+    objective: list[tuple[Cost, cp_model.IntVar]],
+    weights: Sequence[int],
+    hints: list[tuple[int, int]],
+) -> None:
+    model.minimize(
+        cp_model.LinearExpr.weighted_sum([v for _, v in objective], [weighted(c, weights) for c, _ in objective])
+    )
+    model.model_proto.solution_hint.vars.extend([index for index, _ in hints])
+    model.model_proto.solution_hint.values.extend([value for _, value in hints])
 
 
 @dataclass(frozen=True)
@@ -218,8 +328,8 @@ class Joint:
     `foreign_cost` and `domestic_cost` are the objective terms of a placement (foreign value dominates)."""
 
     latest_start: dict[int, int]
-    foreign_cost: Callable[[int, int], int]
-    domestic_cost: Callable[[int, int], int]
+    foreign_cost: Callable[[int, int], Cost]
+    domestic_cost: Callable[[int, int], Cost]
     quota_used: Counter[tuple[str, tuple[int, int]]]
 
 
@@ -314,9 +424,12 @@ def _solve_joint_window(
     candidates: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
     dom_terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     for_terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    beam_terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     quota_terms: dict[tuple[str, tuple[int, int]], list[cp_model.IntVar]] = defaultdict(list)
-    objective: list[tuple[int, cp_model.IntVar]] = []
-    hint_cost = 0
+    objective: list[tuple[Cost, cp_model.IntVar]] = []
+    option_costs: list[list[Cost]] = []
+    hint: list[Cost] = []
+    hints: list[tuple[int, int]] = []
     for ci in freed:
         course = courses[ci]
         cur = current.get(ci)
@@ -333,16 +446,20 @@ def _solve_joint_window(
             starts = calendar.feasible_starts(course, mi, free[mi], first, last)
             if cur is not None and cur.machine == mi and cur.pos not in starts:
                 starts = np.sort(np.append(starts, cur.pos))
+            bi = calendar.machine_beam[mi]
+            od = calendar.open_days[mi]
             for k in starts:
-                start_day = int(calendar.open_days[mi][k])
-                var = model.new_bool_var(f"x_{ci}_{mi}_{k}")
+                start_day = int(od[k])
+                var = model.new_bool_var("")
                 options.append((var, mi, int(k)))
                 terms = dom_terms if course.domestic else for_terms
                 for f in range(course.fractions):
                     terms[(mi, int(k) + f)].append((course.load(f), var))
+                    if bi >= 0:
+                        beam_terms[(bi, int(od[int(k) + f]))].append((course.load(f), var))
                 cost = joint.domestic_cost(ci, start_day) if course.domestic else joint.foreign_cost(ci, start_day)
                 objective.append((cost, var))
-                model.add_hint(var, cur is not None and cur.machine == mi and cur.pos == k)
+                hints.append((var.index, int(cur is not None and cur.machine == mi and cur.pos == k)))
                 if not course.domestic:
                     quota_terms[(str(course.partner), month_of(calendar, start_day))].append(var)
         if course.domestic:
@@ -350,27 +467,36 @@ def _solve_joint_window(
         elif options:
             model.add_at_most_one(v for v, *_ in options)
         candidates[ci] = options
+        costs = [objective[-j - 1][0] for j in range(len(options))]
+        if not course.domestic and costs:
+            costs.append(tuple(0 for _ in costs[0]))  # left out
+        option_costs.append(costs)
         if cur is not None:
-            hint_cost += (
+            hint.append(
                 joint.domestic_cost(ci, cur.start_day) if course.domestic else joint.foreign_cost(ci, cur.start_day)
             )
+    option_costs = [c for c in option_costs if c]
+    weights = lexicographic_weights(option_costs)
+    hint_cost = sum(weighted(c, weights) for c in hint)
+    _beam_rows(model, beam_terms, {bi: usage.beam_free(bi) for bi, _ in beam_terms})
     cap = calendar.open_foreign_cap
     for key in set(dom_terms) | set(for_terms):
         mi, pos = key
         dom_row, for_row = dom_terms.get(key, []), for_terms.get(key, [])
-        total = sum(load * v for load, v in dom_row) + sum(load * v for load, v in for_row)
-        if sum(load for load, _ in dom_row) + sum(load for load, _ in for_row) > int(free[mi][pos]):
+        both = dom_row + for_row
+        total = cp_model.LinearExpr.weighted_sum([v for _, v in both], [load for load, _ in both])
+        if sum(load for load, _ in both) > int(free[mi][pos]):
             model.add(total <= int(free[mi][pos]))
         if not for_row and not usage.foreign[mi][pos]:
             continue
         # Domestic reserve: foreign minutes ≤ max(0, foreign cap − domestic minutes) on the machine-day.
         other_foreign, other_domestic = int(usage.foreign[mi][pos]), int(usage.domestic[mi][pos])
         allowance = int(cap[mi][pos]) - other_foreign - other_domestic
-        foreign_sum = sum(load * v for load, v in for_row)
+        foreign_sum = cp_model.LinearExpr.weighted_sum([v for _, v in for_row], [load for load, _ in for_row])
         if other_foreign > 0:
             model.add(total <= allowance)
         else:
-            used = model.new_bool_var(f"f_{mi}_{pos}")
+            used = model.new_bool_var("")
             model.add(foreign_sum == 0).only_enforce_if(used.Not())
             model.add(total <= allowance).only_enforce_if(used)
     quotas = {p.id: p.max_courses_per_month for p in calendar.instance.partners}
@@ -378,11 +504,8 @@ def _solve_joint_window(
         left = quotas[quota_key[0]] - joint.quota_used[quota_key]
         if len(chosen) > left:
             model.add(sum(chosen) <= left)
-    model.minimize(sum(c * v for c, v in objective))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = max(0.01, budget)
+    _objective_and_hints(model, objective, weights, hints)
+    solver = _solver(seed, budget)
     status = solver.solve(model)
     accepted = status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= hint_cost
     if accepted:

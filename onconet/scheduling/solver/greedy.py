@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .calendar import Calendar, Placement, Usage
-from .instance import Course
+from .instance import Course, Instance
 
 
 def month_of(calendar: Calendar, day: int) -> tuple[int, int]:
@@ -78,9 +78,20 @@ def fcfs_order(courses: Sequence[Course], indices: Sequence[int]) -> list[int]:
     return sorted(indices, key=lambda i: (courses[i].ready_date, i))
 
 
-def priority_orders(courses: Sequence[Course], indices: Sequence[int]) -> list[list[int]]:
-    """Orders tried for CP-SAT's warm start: urgent courses considered as if they had come earlier."""
-    orders = [fcfs_order(courses, indices)]
+def priority_orders(courses: Sequence[Course], indices: Sequence[int], instance: Instance) -> list[list[int]]:
+    """Orders tried for CP-SAT's warm start: by the day each course's wait target runs out (earliest due date first,
+    which keeps the most courses within their targets), and urgent courses considered as if they had come earlier."""
+
+    def due(i: int) -> tuple[int, int, int]:
+        c = courses[i]
+        return (instance.day(c.ready_date) + c.target, c.urgency, i)
+
+    def slack(i: int) -> tuple[int, int, int, int]:
+        # Among courses already past their target, the urgent ones (weight 10) first: each day costs them more.
+        c = courses[i]
+        return (max(0, instance.day(c.ready_date) + c.target) // 7, -c.weight, instance.day(c.ready_date), i)
+
+    orders = [sorted(indices, key=due), sorted(indices, key=slack), fcfs_order(courses, indices)]
     for head_start in ((0, 0, 0), (21, 7, 0), (60, 14, 0)):
 
         def key(i: int, h: tuple[int, int, int] = head_start) -> tuple[int, int, int]:

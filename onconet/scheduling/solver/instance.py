@@ -1,7 +1,10 @@
-"""The scheduling instance (contract `onconet-schedule/1`): parsing and validation.
+"""The scheduling instance (contract `onconet-schedule/2`, which reads `onconet-schedule/1` too): parsing and
+validation.
 
 `parse_instance` turns the JSON document into frozen dataclasses or raises `InvalidInstance` carrying every
 problem found, each prefixed with its JSON path (`courses[17].machines[0]: unknown machine "G9"`).
+A version-1 document takes the version-2 defaults (the default wait targets, no beams, no forecast); the fields new
+in version 2 are refused in it, so that a document says which contract it follows.
 Nothing here imports Django: the solver package runs without a database.
 """
 
@@ -11,13 +14,17 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-FORMAT = "onconet-schedule/1"
-PLAN_FORMAT = "onconet-plan/1"
+FORMAT = "onconet-schedule/2"
+FORMAT_V1 = "onconet-schedule/1"
+FORMATS = (FORMAT_V1, FORMAT)
+PLAN_FORMAT = "onconet-plan/2"
 URGENCY_WEIGHTS = {1: 10, 2: 3, 3: 1}
+DEFAULT_WAIT_TARGETS = {1: 2, 2: 14, 3: 28}
+DEFAULT_PROTECTION = 0.9
 MAX_DAYS = 3 * 366
 MINUTES_PER_DAY = 24 * 60
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -37,6 +44,35 @@ class Machine:
     kind: str
     minutes_per_weekday: tuple[int, ...]
     downtime: Mapping[dt.date, int] = field(default_factory=dict)
+    beam: str | None = None
+
+
+@dataclass(frozen=True)
+class Beam:
+    """One accelerator feeding several machines (treatment rooms): their minutes together on a date ≤ its capacity."""
+
+    id: str
+    minutes_per_weekday: tuple[int, ...]
+    downtime: Mapping[dt.date, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ForecastClass:
+    """A kind of domestic course not known yet: `per_week` of them become ready per week (Poisson)."""
+
+    machines: tuple[str, ...]
+    urgency: int
+    fractions: int
+    first_minutes: int
+    minutes: int
+    per_week: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    lead_days: int
+    protection: float
+    classes: tuple[ForecastClass, ...]
 
 
 @dataclass(frozen=True)
@@ -66,6 +102,7 @@ class Course:
     partner: str | None = None
     value: float = 0.0
     latest_start: dt.date | None = None
+    target: int = 0  # days from the ready date within which a domestic course should start (v2)
 
     @property
     def domestic(self) -> bool:
@@ -89,6 +126,9 @@ class Instance:
     machines: tuple[Machine, ...]
     partners: tuple[Partner, ...]
     courses: tuple[Course, ...]
+    beams: tuple[Beam, ...] = ()
+    forecast: Forecast | None = None
+    wait_targets: Mapping[int, int] = field(default_factory=lambda: dict(DEFAULT_WAIT_TARGETS))
 
     def day(self, date: dt.date) -> int:
         return (date - self.start_date).days
@@ -103,22 +143,15 @@ class Instance:
     def machine(self, machine_id: str) -> Machine:
         return next(m for m in self.machines if m.id == machine_id)
 
-    def capacity(self, machine: Machine, day: int) -> int:
+    def capacity(self, machine: Machine | Beam, day: int) -> int:
         date = self.date(day)
         if date in self.holidays:
             return 0
         return max(0, machine.minutes_per_weekday[date.weekday()] - machine.downtime.get(date, 0))
 
     def without_foreign(self) -> Instance:
-        return Instance(
-            start_date=self.start_date,
-            days=self.days,
-            holidays=self.holidays,
-            domestic_reserve=self.domestic_reserve,
-            machines=self.machines,
-            partners=self.partners,
-            courses=tuple(c for c in self.courses if c.domestic),
-        )
+        """The reference instance of the guarantee: every foreign course that is not under way removed (v2)."""
+        return replace(self, courses=tuple(c for c in self.courses if c.domestic or c.fixed is not None))
 
 
 class _Reader:
@@ -187,18 +220,46 @@ class _Reader:
         return value
 
 
+V2_TOP = {"wait_targets", "beams", "forecast"}
+
+
+def _week_and_downtime(r: _Reader, m: dict[str, Any], path: str) -> tuple[tuple[int, ...] | None, dict[dt.date, int]]:
+    week = r.array(m.get("minutes_per_weekday"), f"{path}.minutes_per_weekday") if "minutes_per_weekday" in m else []
+    minutes = [r.integer(v, f"{path}.minutes_per_weekday[{j}]", 0, MINUTES_PER_DAY) for j, v in enumerate(week)]
+    if "minutes_per_weekday" in m and len(week) != 7:
+        r.problem(f"{path}.minutes_per_weekday", f"must list 7 weekdays (Monday first), got {len(week)}")
+    downtime: dict[dt.date, int] = {}
+    for j, block in enumerate(r.array(m.get("downtime", []), f"{path}.downtime")):
+        bpath = f"{path}.downtime[{j}]"
+        b = r.obj(block, bpath, {"date", "minutes"}, {"reason"})
+        if b is None:
+            continue
+        date = r.date(b.get("date"), f"{bpath}.date")
+        mins = r.integer(b.get("minutes"), f"{bpath}.minutes", 0, MINUTES_PER_DAY)
+        if date is not None and mins is not None:
+            downtime[date] = downtime.get(date, 0) + mins
+    if len(minutes) == 7 and all(v is not None for v in minutes):
+        return tuple(v for v in minutes if v is not None), downtime
+    return None, downtime
+
+
 def parse_instance(document: Any) -> Instance:
     r = _Reader()
     top = r.obj(
         document,
         "",
         {"format", "start_date", "days", "machines", "courses"},
-        {"holidays", "domestic_reserve", "partners"},
+        {"holidays", "domestic_reserve", "partners", *V2_TOP},
     )
     if top is None:
         raise InvalidInstance(["$: the instance must be a JSON object"])
-    if "format" in top and top["format"] != FORMAT:
-        r.problem("format", f'must be "{FORMAT}", got {top["format"]!r}')
+    version = 2
+    if "format" in top and top["format"] not in FORMATS:
+        r.problem("format", f'must be "{FORMAT}" (or "{FORMAT_V1}"), got {top["format"]!r}')
+    elif top.get("format") == FORMAT_V1:
+        version = 1
+        for key in sorted(V2_TOP & top.keys()):
+            r.problem(key, f"is new in {FORMAT}: not allowed in a {FORMAT_V1} instance")
     start = r.date(top.get("start_date"), "start_date") if "start_date" in top else None
     days = r.integer(top.get("days"), "days", 1, MAX_DAYS) if "days" in top else None
     holidays = frozenset(
@@ -206,38 +267,67 @@ def parse_instance(document: Any) -> Instance:
     )
     reserve = r.number(top.get("domestic_reserve", 0), "domestic_reserve", 0, 1)
 
+    targets = dict(DEFAULT_WAIT_TARGETS)
+    if version == 2 and "wait_targets" in top:
+        raw_targets = top["wait_targets"]
+        if not isinstance(raw_targets, dict):
+            r.problem("wait_targets", 'must be an object of urgency ("1", "2", "3") to days')
+        else:
+            for key, value in raw_targets.items():
+                if key not in ("1", "2", "3"):
+                    r.problem(f"wait_targets.{key}", 'unknown urgency: use "1", "2" or "3"')
+                    continue
+                t = r.integer(value, f"wait_targets.{key}", 0, MAX_DAYS)
+                if t is not None:
+                    targets[int(key)] = t
+
+    beams: list[Beam] = []
+    for i, raw in enumerate(r.array(top.get("beams", []), "beams") if version == 2 else []):
+        path = f"beams[{i}]"
+        b = r.obj(raw, path, {"id", "minutes_per_weekday"}, {"downtime", "name"})
+        if b is None:
+            continue
+        bid = r.text(b.get("id"), f"{path}.id")
+        week, downtime = _week_and_downtime(r, b, path)
+        if bid is not None and any(x.id == bid for x in beams):
+            r.problem(f"{path}.id", f'duplicate beam id "{bid}"')
+            continue
+        if bid is not None and week is not None:
+            beams.append(Beam(bid, week, downtime))
+    beam_ids = {b.id for b in beams}
+    raw_beams: list[Any] = top["beams"] if version == 2 and isinstance(top.get("beams"), list) else []
+    named_beams = {x.get("id") for x in raw_beams if isinstance(x, dict)}
+
     machines: list[Machine] = []
     seen_machines: set[str] = set()
     for i, raw in enumerate(r.array(top.get("machines", []), "machines")):
         path = f"machines[{i}]"
-        m = r.obj(raw, path, {"id", "kind", "minutes_per_weekday"}, {"downtime"})
+        m = r.obj(raw, path, {"id", "kind", "minutes_per_weekday"}, {"downtime", "name", "beam"})
         if m is None:
             continue
         mid = r.text(m.get("id"), f"{path}.id")
         kind = r.text(m.get("kind"), f"{path}.kind")
-        week = (
-            r.array(m.get("minutes_per_weekday"), f"{path}.minutes_per_weekday") if "minutes_per_weekday" in m else []
-        )
-        minutes = [r.integer(v, f"{path}.minutes_per_weekday[{j}]", 0, MINUTES_PER_DAY) for j, v in enumerate(week)]
-        if "minutes_per_weekday" in m and len(week) != 7:
-            r.problem(f"{path}.minutes_per_weekday", f"must list 7 weekdays (Monday first), got {len(week)}")
-        downtime: dict[dt.date, int] = {}
-        for j, block in enumerate(r.array(m.get("downtime", []), f"{path}.downtime")):
-            bpath = f"{path}.downtime[{j}]"
-            b = r.obj(block, bpath, {"date", "minutes"}, {"reason"})
-            if b is None:
-                continue
-            date = r.date(b.get("date"), f"{bpath}.date")
-            mins = r.integer(b.get("minutes"), f"{bpath}.minutes", 0, MINUTES_PER_DAY)
-            if date is not None and mins is not None:
-                downtime[date] = downtime.get(date, 0) + mins
+        week, downtime = _week_and_downtime(r, m, path)
+        beam = None
+        ok = True
+        if m.get("beam") is not None:
+            if version == 1:
+                r.problem(f"{path}.beam", f"is new in {FORMAT}: not allowed in a {FORMAT_V1} instance")
+                ok = False
+            elif not isinstance(m["beam"], str) or m["beam"] not in named_beams:
+                r.problem(f"{path}.beam", f"unknown beam {_quote(m['beam'])}")
+                ok = False
+            elif m["beam"] in beam_ids:
+                beam = m["beam"]
+            else:
+                ok = False  # a beam with problems of its own, reported already
         if mid is not None and mid in seen_machines:
             r.problem(f"{path}.id", f'duplicate machine id "{mid}"')
             continue
         if mid is not None:
             seen_machines.add(mid)
-        if mid is not None and kind is not None and len(minutes) == 7 and all(v is not None for v in minutes):
-            machines.append(Machine(mid, kind, tuple(v for v in minutes if v is not None), downtime))
+        if ok and mid is not None and kind is not None and week is not None:
+            machines.append(Machine(mid, kind, week, downtime, beam))
     if "machines" in top and isinstance(top["machines"], list) and not top["machines"]:
         r.problem("machines", "must list at least one machine")
 
@@ -267,7 +357,7 @@ def parse_instance(document: Any) -> Instance:
         if origin == "foreign":
             c = r.obj(raw, path, base | {"partner", "value", "latest_start"}, {"fixed", "urgency"})
         else:
-            c = r.obj(raw, path, base | {"urgency"}, {"fixed"})
+            c = r.obj(raw, path, base | {"urgency"}, {"fixed", "target_days"})
         if c is None:
             continue
         ok = True
@@ -303,6 +393,15 @@ def parse_instance(document: Any) -> Instance:
             u = r.integer(c["urgency"], f"{path}.urgency", 1, 3)
             ok = ok and u is not None
             urgency = u or 3
+        target = targets[urgency] if origin == "domestic" else 0
+        if c.get("target_days") is not None:
+            if version == 1:
+                r.problem(f"{path}.target_days", f"is new in {FORMAT}: not allowed in a {FORMAT_V1} instance")
+                ok = False
+            else:
+                t = r.integer(c["target_days"], f"{path}.target_days", 0, MAX_DAYS)
+                ok = ok and t is not None
+                target = t if t is not None else target
         partner = None
         value = 0.0
         latest = None
@@ -357,8 +456,10 @@ def parse_instance(document: Any) -> Instance:
                     partner=partner,
                     value=value,
                     latest_start=latest,
+                    target=target,
                 )
             )
+    forecast = _forecast(r, top["forecast"], seen_machines) if version == 2 and "forecast" in top else None
     if r.problems or start is None or days is None or reserve is None:
         raise InvalidInstance(r.problems or ["$: the instance is incomplete"])
     return Instance(
@@ -369,7 +470,62 @@ def parse_instance(document: Any) -> Instance:
         machines=tuple(machines),
         partners=tuple(partners),
         courses=tuple(courses),
+        beams=tuple(beams),
+        forecast=forecast,
+        wait_targets=targets,
     )
+
+
+def _forecast(r: _Reader, raw: Any, machines: set[str]) -> Forecast | None:
+    if raw is None:
+        return None
+    f = r.obj(raw, "forecast", {"classes"}, {"lead_days", "protection"})
+    if f is None:
+        return None
+    lead = r.integer(f.get("lead_days", 0), "forecast.lead_days", 0, MAX_DAYS)
+    protection: float | None = DEFAULT_PROTECTION
+    if "protection" in f:
+        p = f["protection"]
+        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p) or not 0 < p <= 1:
+            r.problem("forecast.protection", f"must be a number in (0, 1], got {p!r}")
+            protection = None
+        else:
+            protection = float(p)
+    classes: list[ForecastClass] = []
+    for i, raw_class in enumerate(r.array(f.get("classes"), "forecast.classes") if "classes" in f else []):
+        path = f"forecast.classes[{i}]"
+        c = r.obj(raw_class, path, {"machines", "fractions", "first_minutes", "minutes", "per_week"}, {"urgency"})
+        if c is None:
+            continue
+        eligible: list[str] = []
+        ok = True
+        for j, mid in enumerate(r.array(c.get("machines"), f"{path}.machines") if "machines" in c else []):
+            if not isinstance(mid, str) or mid not in machines:
+                r.problem(f"{path}.machines[{j}]", f"unknown machine {_quote(mid)}")
+                ok = False
+            elif mid in eligible:
+                r.problem(f"{path}.machines[{j}]", f'machine "{mid}" listed twice')
+                ok = False
+            else:
+                eligible.append(mid)
+        if "machines" in c and isinstance(c["machines"], list) and not c["machines"]:
+            r.problem(f"{path}.machines", "must list at least one eligible machine")
+            ok = False
+        urgency = r.integer(c.get("urgency", 3), f"{path}.urgency", 1, 3)
+        fractions = r.integer(c.get("fractions"), f"{path}.fractions", 1, MAX_DAYS)
+        first = r.integer(c.get("first_minutes"), f"{path}.first_minutes", 0, MINUTES_PER_DAY)
+        later = r.integer(c.get("minutes"), f"{path}.minutes", 0, MINUTES_PER_DAY)
+        per_week = r.number(c.get("per_week"), f"{path}.per_week", 0, 10_000)
+        if ok and eligible and None not in (urgency, fractions, first, later, per_week):
+            assert urgency is not None
+            assert fractions is not None
+            assert first is not None
+            assert later is not None
+            assert per_week is not None
+            classes.append(ForecastClass(tuple(eligible), urgency, fractions, first, later, per_week))
+    if lead is None or protection is None:
+        return None
+    return Forecast(lead, protection, tuple(classes))
 
 
 def _quote(value: Any) -> str:

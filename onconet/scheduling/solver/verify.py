@@ -1,8 +1,9 @@
-"""An independent check of a plan against its instance, straight from the two JSON documents.
+"""An independent check of a plan against its instance, straight from the two JSON documents (contract v2).
 
-Nothing here shares code with the solvers: capacities, open days, loads and metrics are recomputed with plain
-loops from the contract's text, so a bug in the solver's arrays cannot hide itself. `verify` returns the list of
-violations (empty when the plan is right).
+Nothing here shares code with the solvers: capacities, open days, beams, loads, wait targets and metrics are
+recomputed with plain loops from the contract's text, so a bug in the solver's arrays cannot hide itself. `verify`
+returns the list of violations (empty when the plan is right). The reference plan, when given, is the plan of the
+instance without the foreign courses that are not under way (courses under way stay in it, v2).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 WEIGHTS = {1: 10, 2: 3, 3: 1}
+DEFAULT_TARGETS = {"1": 2, "2": 14, "3": 28}
 
 
 def _d(text: str) -> dt.date:
@@ -29,15 +31,26 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
     holidays = {_d(h) for h in instance.get("holidays", [])}
     reserve = Fraction(str(instance.get("domestic_reserve", 0)))
     machines = {m["id"]: m for m in instance["machines"]}
+    beams = {b["id"]: b for b in instance.get("beams", [])}
     partners = {p["id"]: p["max_courses_per_month"] for p in instance.get("partners", [])}
     courses = {c["id"]: c for c in instance["courses"]}
+    targets = {**DEFAULT_TARGETS, **instance.get("wait_targets", {})}
+    down: dict[tuple[str, str, dt.date], int] = defaultdict(int)
+    for kind, items in (("machine", instance["machines"]), ("beam", instance.get("beams", []))):
+        for item in items:
+            for block in item.get("downtime", []):
+                down[(kind, item["id"], _d(block["date"]))] += block["minutes"]
 
-    def capacity(mid: str, date: dt.date) -> int:
+    def capacity(mid: str, date: dt.date, kind: str = "machine") -> int:
         if date in holidays or not start <= date <= end:
             return 0
-        m = machines[mid]
-        down = sum(b["minutes"] for b in m.get("downtime", []) if _d(b["date"]) == date)
-        return max(0, m["minutes_per_weekday"][date.weekday()] - down)
+        m = machines[mid] if kind == "machine" else beams[mid]
+        return max(0, m["minutes_per_weekday"][date.weekday()] - down[(kind, mid, date)])
+
+    def target(c: dict[str, Any]) -> int:
+        if c.get("target_days") is not None:
+            return int(c["target_days"])
+        return int(targets[str(c.get("urgency", 3))])
 
     def next_open(mid: str, date: dt.date) -> dt.date | None:
         while date <= end:
@@ -46,7 +59,7 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
             date += dt.timedelta(days=1)
         return None
 
-    if plan.get("format") != "onconet-plan/1":
+    if plan.get("format") != "onconet-plan/2":
         errors.append(f"plan format is {plan.get('format')!r}")
     if plan.get("status") not in ("optimal", "feasible", "infeasible"):
         errors.append(f"unknown status {plan.get('status')!r}")
@@ -54,8 +67,11 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
 
     seen: Counter[str] = Counter()
     used: dict[tuple[str, dt.date], list[int]] = defaultdict(lambda: [0, 0])  # domestic, foreign minutes
+    beam_used: dict[tuple[str, dt.date], int] = defaultdict(int)
     starts: dict[str, dt.date] = {}
-    new_domestic: set[tuple[str, dt.date]] = set()  # machine-days with a fraction of a domestic course not under way
+    new_minutes: set[tuple[str, dt.date]] = set()  # machine-days with minutes of a course not under way
+    new_beam_minutes: set[tuple[str, dt.date]] = set()
+    new_foreign: set[tuple[str, dt.date]] = set()  # machine-days with minutes of a foreign course not under way
     for a in plan["assignments"]:
         cid = a["course"]
         seen[cid] += 1
@@ -102,8 +118,15 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
                 errors.append(f"{cid}: fraction on {date}, a day {mid} is closed or outside the horizon")
             minutes = c["first_minutes"] if offset + j == 0 else c["minutes"]
             used[(mid, date)][0 if c["origin"] == "domestic" else 1] += minutes
-            if c["origin"] == "domestic" and not fixed:
-                new_domestic.add((mid, date))
+            beam = machines[mid].get("beam")
+            if beam is not None:
+                beam_used[(beam, date)] += minutes
+            if not fixed and minutes > 0:
+                new_minutes.add((mid, date))
+                if beam is not None:
+                    new_beam_minutes.add((beam, date))
+                if c["origin"] == "foreign":
+                    new_foreign.add((mid, date))
 
     for r in plan["rejected"]:
         seen[r["course"]] += 1
@@ -118,13 +141,35 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
         if seen[cid] != 1:
             errors.append(f"{cid}: appears {seen[cid]} times in assignments and rejections")
 
+    # Minutes of the courses under way alone: they decide whether the plan may be infeasible.
+    fixed_used: dict[tuple[str, dt.date], int] = defaultdict(int)
+    fixed_beam: dict[tuple[str, dt.date], int] = defaultdict(int)
+    for a in plan["assignments"]:
+        c = courses.get(a["course"])
+        if c is None or not c.get("fixed") or a["machine"] not in c["machines"]:
+            continue
+        for j, x in enumerate(a["dates"]):
+            minutes = c["first_minutes"] if c["fixed"]["delivered"] + j == 0 else c["minutes"]
+            fixed_used[(a["machine"], _d(x))] += minutes
+            if machines[a["machine"]].get("beam") is not None:
+                fixed_beam[(machines[a["machine"]]["beam"], _d(x))] += minutes
+    fixed_overload = any(n > capacity(mid, date) for (mid, date), n in fixed_used.items()) or any(
+        n > capacity(bid, date, "beam") for (bid, date), n in fixed_beam.items()
+    )
+    for (mid, date), (dom, fgn) in sorted(used.items()):
+        cap = capacity(mid, date)
+        if dom + fgn > cap and (feasible or (mid, date) in new_minutes):
+            errors.append(f"{mid} {date}: {dom + fgn} minutes booked, capacity {cap}")
+        # The domestic reserve binds where a new foreign course is booked (courses under way count as foreign).
+        if (mid, date) in new_foreign and fgn > max(Fraction(0), (1 - reserve) * cap - dom):
+            errors.append(f"{mid} {date}: foreign minutes {fgn} break the domestic reserve")
+    for (bid, date), minutes in sorted(beam_used.items()):
+        cap = capacity(bid, date, "beam")
+        if minutes > cap and (feasible or (bid, date) in new_beam_minutes):
+            errors.append(f"beam {bid} {date}: {minutes} minutes on its machines, capacity {cap}")
     if feasible:
-        for (mid, date), (dom, fgn) in sorted(used.items()):
-            cap = capacity(mid, date)
-            if dom + fgn > cap:
-                errors.append(f"{mid} {date}: {dom + fgn} minutes booked, capacity {cap}")
-            if fgn > max(Fraction(0), (1 - reserve) * cap - dom):
-                errors.append(f"{mid} {date}: foreign minutes {fgn} break the domestic reserve")
+        if fixed_overload:
+            errors.append("courses under way overload a machine or beam, but the status is not infeasible")
         monthly: Counter[tuple[str, int, int]] = Counter()
         new_in: set[tuple[str, int, int]] = set()
         for cid, first in starts.items():
@@ -138,17 +183,10 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
             if monthly[key] > partners[key[0]]:
                 errors.append(f"partner {key[0]}: {monthly[key]} courses start in {key[1]}-{key[2]:02d}")
     else:
-        # Infeasible: courses under way overload a machine-day. Domestic courses are still scheduled within
-        # capacity (as if no foreign course existed), and no new foreign course is admitted.
-        overloaded = False
-        for (mid, date), (dom, fgn) in sorted(used.items()):
-            cap = capacity(mid, date)
-            if dom + fgn > cap or fgn > max(Fraction(0), (1 - reserve) * cap - dom):
-                overloaded = True
-            if (mid, date) in new_domestic and dom > cap:
-                errors.append(f"{mid} {date}: {dom} domestic minutes booked, capacity {cap}")
-        if not overloaded:
-            errors.append("status is infeasible, but every machine-day is within capacity and the domestic reserve")
+        # Infeasible: courses under way alone overload a machine-day or beam-day. The other courses are still
+        # within capacity where they are booked, and no new foreign course is admitted.
+        if not fixed_overload:
+            errors.append("status is infeasible, but the courses under way fit every machine and beam")
         for cid in starts:
             if courses[cid]["origin"] == "foreign" and not courses[cid].get("fixed"):
                 errors.append(f"{cid}: a new foreign course admitted in an infeasible plan")
@@ -162,14 +200,73 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
     weighted = sum(WEIGHTS[courses[cid].get("urgency", 3)] * w for cid, w in waits.items())
     ordered = sorted(waits.values())
 
-    def pct(p: int) -> int:
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else 0
+    def pct(p: int, values: list[int] | None = None) -> int:
+        values = ordered if values is None else sorted(values)
+        return values[max(0, math.ceil(p / 100 * len(values)) - 1)] if values else 0
+
+    def fits_somewhere(c: dict[str, Any]) -> bool:
+        """Whether the course fits from its ready date to the end of the horizon on an empty calendar."""
+        first_day = max(_d(c["ready_date"]), start)
+        for mid in c["machines"]:
+            open_days = [
+                start + dt.timedelta(days=d)
+                for d in range(instance["days"])
+                if capacity(mid, start + dt.timedelta(days=d)) > 0
+            ]
+            for i in range(len(open_days) - c["fractions"] + 1):
+                if open_days[i] < first_day:
+                    continue
+                ok = True
+                for f in range(c["fractions"]):
+                    day, need = open_days[i + f], c["first_minutes"] if f == 0 else c["minutes"]
+                    beam = machines[mid].get("beam")
+                    if capacity(mid, day) < need or (beam is not None and capacity(beam, day, "beam") < need):
+                        ok = False
+                        break
+                if ok:
+                    return True
+        return False
+
+    over_days = 0
+    by_urgency: dict[str, dict[str, Any]] = {}
+    for u in (1, 2, 3):
+        members = [c for c in courses.values() if c["origin"] == "domestic" and c.get("urgency", 3) == u]
+        w = [waits[c["id"]] for c in members if c["id"] in waits]
+        over = 0
+        for c in members:
+            if c["id"] in waits:
+                late = waits[c["id"]] - target(c)
+            else:
+                late = (end + dt.timedelta(days=1) - _d(c["ready_date"])).days - target(c)
+                if not fits_somewhere(c):
+                    late = min(late, 0)
+                over += 1 if c["id"] not in waits else 0
+            if c["id"] in waits and late > 0:
+                over += 1
+            over_days += WEIGHTS[u] * max(0, late)
+        by_urgency[str(u)] = {
+            "scheduled": len(w),
+            "wait_days_max": max(w, default=0),
+            "wait_days_p95": pct(95, w),
+            "over_target": over,
+        }
+        mean = sum(w) / len(w) if w else 0
+        reported = plan["metrics"]["domestic"].get("by_urgency", {}).get(str(u))
+        if reported is None:
+            errors.append(f"metrics.domestic.by_urgency.{u} is missing")
+            continue
+        for name, value in by_urgency[str(u)].items():
+            if reported.get(name) != value:
+                errors.append(f"metrics.domestic.by_urgency.{u}.{name} is {reported.get(name)}, expected {value}")
+        if abs(reported.get("wait_days_mean", -1) - mean) > 0.006:
+            errors.append(f"metrics.domestic.by_urgency.{u}.wait_days_mean is wrong")
 
     m = plan["metrics"]
     expected_metrics = {
         ("domestic", "scheduled"): len(waits),
         ("domestic", "unscheduled"): sum(1 for c in courses.values() if c["origin"] == "domestic") - len(waits),
         ("domestic", "weighted_wait"): weighted,
+        ("domestic", "days_over_target"): over_days,
         ("domestic", "wait_days_p50"): pct(50),
         ("domestic", "wait_days_p95"): pct(95),
         ("foreign", "admitted"): len(starts) - len(waits),
@@ -178,7 +275,9 @@ def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, 
         ("foreign", "value"): round(sum(courses[cid]["value"] for cid in starts if cid not in waits), 2),
     }
     for (group, name), value in expected_metrics.items():
-        if abs(m[group][name] - value) > 1e-6:
+        if group not in m or name not in m[group]:
+            errors.append(f"metrics.{group}.{name} is missing")
+        elif abs(m[group][name] - value) > 1e-6:
             errors.append(f"metrics.{group}.{name} is {m[group][name]}, expected {value}")
     if abs(m["domestic"]["wait_days_mean"] - (sum(ordered) / len(ordered) if ordered else 0)) > 0.006:
         errors.append("metrics.domestic.wait_days_mean is wrong")

@@ -131,7 +131,8 @@ def write(tmp_path: Path, name: str, document: Any) -> Path:
 
 
 def without_foreign(doc: dict[str, Any]) -> dict[str, Any]:
-    return dict(doc, courses=[c for c in doc["courses"] if c["origin"] != "foreign"])
+    """The reference instance (v2): foreign courses removed, except those under way."""
+    return dict(doc, courses=[c for c in doc["courses"] if c["origin"] != "foreign" or c.get("fixed")])
 
 
 def test_the_console_script_is_installed():
@@ -235,7 +236,7 @@ def test_a_valid_instance_gives_a_plan_on_stdout_or_in_the_out_file(tmp_path: Pa
     printed = run("schedule", path, "--solver", solver, "--time-limit", "2")
     assert printed.returncode == 0, printed.stderr
     plan = json.loads(printed.stdout)
-    assert plan["format"] == "onconet-plan/1"
+    assert plan["format"] == "onconet-plan/2"  # version 2 reads version-1 instances and writes version-2 plans
     assert plan["solver"] == solver
     assert plan["status"] in ("optimal", "feasible")
     reference = run(
@@ -262,16 +263,19 @@ def test_the_instance_may_come_on_stdin():
 
 def test_an_infeasible_plan_is_still_a_plan(tmp_path: Path):
     doc = small_instance()
-    under_way = dict(doc["courses"][-1], id="F-0100", value=1)
-    under_way["machines"] = ["G1"]
-    under_way["fixed"] = {"machine": "G1", "start_date": "2026-01-02", "delivered": 1}
-    under_way["first_minutes"] = under_way["minutes"] = 300  # a whole day of G1: more than the reserve allows
-    doc["courses"].append(under_way)
+    # Two courses under way, 200 minutes a day each, on G1's 300: the courses under way alone overload it.
+    for cid in ("F-0100", "F-0101"):
+        under_way = dict(doc["courses"][-1], id=cid, value=1)
+        under_way["machines"] = ["G1"]
+        under_way["fixed"] = {"machine": "G1", "start_date": "2026-01-02", "delivered": 1}
+        under_way["first_minutes"] = under_way["minutes"] = 200
+        doc["courses"].append(under_way)
     result = run("schedule", write(tmp_path, "i.json", doc), "--solver", "greedy")
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     assert plan["status"] == "infeasible"
     assert plan["guarantee"]["holds"] is True
+    assert verify(doc, plan) == []
 
 
 @pytest.mark.parametrize("solver", ["greedy", "cpsat"])

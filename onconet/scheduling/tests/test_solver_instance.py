@@ -295,7 +295,7 @@ CASES: list[tuple[str, Mutation, str, tuple[str, ...]]] = [
         ('duplicate partner id "KZ-MOH"',),
     ),
     # wrong format string
-    ("format version 2", _set("format", "onconet-schedule/2"), "format: ", (FORMAT,)),
+    ("format version 3", _set("format", "onconet-schedule/3"), "format: ", (FORMAT, "onconet-schedule/1")),
     ("format of a plan", _set("format", "onconet-plan/1"), "format: ", ()),
     ("format missing", _delete("format"), "format: ", ("required",)),
     # unknown partner

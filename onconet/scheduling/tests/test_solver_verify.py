@@ -90,7 +90,8 @@ def rich_instance() -> Doc:
 
 
 def without_foreign(doc: Doc) -> Doc:
-    return dict(doc, courses=[c for c in doc["courses"] if c["origin"] != "foreign"])
+    """The reference instance (v2): foreign courses removed, except those under way (they stay on the machine)."""
+    return dict(doc, courses=[c for c in doc["courses"] if c["origin"] != "foreign" or c.get("fixed")])
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +138,13 @@ def test_the_plan_is_the_one_worked_out_by_hand(case: tuple[Doc, Doc, Doc]):
         "wait_days_p50": 0,
         "wait_days_p95": 7,
         "weighted_wait": 21,  # 3 × 7 for DF
+        "days_over_target": 0,  # DF waited 7 days, its target is 14; D4 cannot fit in the horizon at all
+        "by_urgency": {
+            "1": {"scheduled": 1, "wait_days_mean": 0, "wait_days_p95": 0, "wait_days_max": 0, "over_target": 0},
+            "2": {"scheduled": 2, "wait_days_mean": 3.5, "wait_days_p95": 7, "wait_days_max": 7, "over_target": 0},
+            # D4 is not scheduled: it counts as over its target
+            "3": {"scheduled": 1, "wait_days_mean": 0, "wait_days_p95": 0, "wait_days_max": 0, "over_target": 1},
+        },
     }
     assert plan["metrics"]["foreign"] == {"admitted": 4, "rejected": 2, "value": 13500}
     assert plan["guarantee"] == {
@@ -333,7 +341,7 @@ CORRUPTIONS: list[tuple[str, Corruption, str]] = [
     ("an unknown course rejected", setting("rejected", 0, "course", value="X1"), "rejection of unknown course X1"),
     ("a rejection without a reason", setting("rejected", 1, "reason", value=""), "F4: rejected without a reason"),
     # the plan itself
-    ("plan format", setting("format", value="onconet-plan/2"), "plan format is 'onconet-plan/2'"),
+    ("plan format", setting("format", value="onconet-plan/1"), "plan format is 'onconet-plan/1'"),
     ("plan status", setting("status", value="good"), "unknown status 'good'"),
     # the guarantee block
     ("guarantee does not hold", setting("guarantee", "holds", value=False), "guarantee does not hold"),
@@ -367,12 +375,12 @@ CORRUPTIONS: list[tuple[str, Corruption, str]] = [
     (
         "infeasible with nothing overloaded",
         setting("status", value="infeasible"),
-        "status is infeasible, but every machine-day is within capacity",
+        "status is infeasible, but the courses under way fit every machine and beam",
     ),
     (
         "infeasible hiding a domestic overload",
         both(setting("status", value="infeasible"), place("D1", dates=["01-13", "01-15", "01-16", "01-19", "01-20"])),
-        "G1 2026-01-15: 600 domestic minutes booked, capacity 400",
+        "G1 2026-01-15: 600 minutes booked, capacity 400",
     ),
     (
         "infeasible admitting new foreign courses",
@@ -434,10 +442,10 @@ def test_an_empty_plan_is_not_a_valid_plan(case: tuple[Doc, Doc, Doc]):
 
 
 def test_an_overload_by_courses_under_way_is_infeasible_not_a_violation():
-    """A genuinely infeasible plan (a foreign course under way overloads a day) passes the verifier."""
+    """A genuinely infeasible plan (courses under way overload a day) passes the verifier."""
     doc = rich_instance()
     fx = next(c for c in doc["courses"] if c["id"] == "FX")
-    fx["first_minutes"] = fx["minutes"] = 200  # G2 on 5 January: FX 200 > 0.9 × 300 − DF 100 = 170
+    fx["first_minutes"] = fx["minutes"] = 250  # G2 on 5 January: FX 250 + DF 100 > 300
     plan = solve(parse_instance(doc), "greedy", 1, 0)
     reference = solve(parse_instance(without_foreign(doc)), "greedy", 1, 0)
     assert plan["status"] == "infeasible"
