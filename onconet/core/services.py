@@ -601,15 +601,41 @@ def two_factor_pending(user: Any) -> bool:
     return two_factor_required(user) and not (is_verified is not None and is_verified())
 
 
-def two_factor_device(*, user: User) -> Any:
-    """The user's authenticator: the confirmed one, else an unconfirmed one (with a new key) waiting to be set up."""
+TWO_FACTOR_SETUP_SESSION_KEY = "onconet_two_factor_setup"  # the pk of the unconfirmed key this session was shown
+TWO_FACTOR_SETUP_KEYS_KEPT = 5  # unconfirmed keys kept per user (other sessions' set-ups in progress)
+
+
+def two_factor_device(*, user: User, request: HttpRequest) -> Any:
+    """The authenticator this session signs in with: the user's confirmed one, else this session's own key waiting to
+    be set up — a new one the first time, never another session's. The key of a set-up in progress is shown only to
+    the session it was made for, so whoever else has the password cannot read it and later sign in with its codes.
+    Issuing a key is audited."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = _two_factor_device_current(user=user, request=request)
+    if device is not None:
+        return device
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        stale = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk")[TWO_FACTOR_SETUP_KEYS_KEPT:]
+        TOTPDevice.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
+        audit_record(
+            actor=user, action=AuditAction.UPDATE, obj=user, message="two-factor setup key issued", request=request
+        )
+    request.session[TWO_FACTOR_SETUP_SESSION_KEY] = device.pk
+    return device
+
+
+def _two_factor_device_current(*, user: User, request: HttpRequest) -> Any:
+    """The confirmed authenticator, else the unconfirmed key issued to this session, else None."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+        pk = request.session.get(TWO_FACTOR_SETUP_SESSION_KEY)
+        if isinstance(pk, int):
+            device = TOTPDevice.objects.filter(pk=pk, user=user, confirmed=False).first()
     return device
 
 
@@ -633,7 +659,10 @@ def two_factor_verify(*, user: User, code: str, request: HttpRequest) -> TwoFact
     recovery_codes: list[str] = []
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)  # one check at a time per user: the throttle counts
-        totp = TOTPDevice.objects.select_for_update().get(pk=two_factor_device(user=user).pk)
+        current = _two_factor_device_current(user=user, request=request)
+        if current is None:  # no key was issued to this session (or another session confirmed one meanwhile)
+            return TwoFactorResult(verified=False, recovery_codes=[])
+        totp = TOTPDevice.objects.select_for_update().get(pk=current.pk)
         if code.isdigit() and len(code) == totp.digits:
             candidates: list[Any] = [totp]
         elif totp.confirmed:  # recovery codes exist only once an authenticator is set up
@@ -655,6 +684,8 @@ def two_factor_verify(*, user: User, code: str, request: HttpRequest) -> TwoFact
             if first:
                 totp.confirmed = True
                 totp.save(update_fields=["confirmed"])
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()  # other sessions' keys die with it
+                request.session.pop(TWO_FACTOR_SETUP_SESSION_KEY, None)
                 recovery_codes = _recovery_codes_new(user=user)
             otp_login(request, matched)
             request.session.cycle_key()

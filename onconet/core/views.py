@@ -375,7 +375,7 @@ def _safe_next(request: HttpRequest) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Set up the authenticator (first time: then the recovery codes, shown once) or confirm this session's code."""
     user = request_user(request)
-    device = services.two_factor_device(user=user)
+    device = services.two_factor_device(user=user, request=request)
     target = _safe_next(request)
     error = ""
     if request.method == "POST":
@@ -400,7 +400,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             }
         else:
             error = _("That code is not right (or was already used). Enter the current code from your app.")
-    device.refresh_from_db()
+    device = services.two_factor_device(user=user, request=request)  # after a POST: confirmed, or still this key
     context: dict[str, Any] = {"setup": not device.confirmed, "error": error, "next": target}
     if not device.confirmed:  # the key is shown only until the authenticator is confirmed
         secret = base64.b32encode(device.bin_key).decode()

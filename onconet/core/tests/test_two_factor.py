@@ -32,8 +32,7 @@ def sign_in(client, username, address="127.0.0.1"):
 
 
 def current(user) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    return str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(device.digits)
+    return code_of(TOTPDevice.objects.get(user=user))
 
 
 def set_up(client, user, next_url="/"):
@@ -187,6 +186,46 @@ def test_a_national_admin_resets_a_lost_authenticator(client, users, settings):
 
     analyst = client_for(users["analyst"])
     assert analyst.post("/security/sign-in/two-factor-reset/", {"username": "admin"}).status_code == 403
+
+
+def code_of(device) -> str:
+    return str(TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()).zfill(device.digits)
+
+
+def test_a_set_up_key_is_shown_only_to_its_own_session(client_factory, users, required):
+    """Someone who has only the password opens the set-up page before (or after an admin reset) the owner does: each
+    session gets its own key, the owner's confirmation removes the others, and the intruder's codes never sign in."""
+    coordinator = users["coordinator"]
+    intruder, owner = client_factory(), client_factory()
+    sign_in(intruder, "coordinator", address="203.0.113.9")
+    seen = intruder.get("/accounts/two-factor/").context["secret"]
+    sign_in(owner, "coordinator")
+    assert owner.get("/accounts/two-factor/").context["secret"] != seen
+    assert intruder.get("/accounts/two-factor/").context["secret"] == seen  # the same session keeps its key
+    keys = {d.pk: d for d in TOTPDevice.objects.filter(user=coordinator)}
+    assert len(keys) == 2
+    own = keys[owner.session["onconet_two_factor_setup"]]
+    stolen = keys[intruder.session["onconet_two_factor_setup"]]
+    assert AuditEntry.objects.filter(message="two-factor setup key issued", actor_username="coordinator").count() == 2
+
+    assert owner.post("/accounts/two-factor/", {"code": code_of(own)}).status_code == 200  # the recovery codes
+    assert list(TOTPDevice.objects.filter(user=coordinator).values_list("pk", flat=True)) == [own.pk]
+    assert intruder.post("/accounts/two-factor/", {"code": code_of(stolen), "next": "/office/"}).status_code == 400
+    assert intruder.get("/office/").status_code == 302
+    assert intruder.get("/accounts/two-factor/").context["setup"] is False  # no key to read any more
+
+
+def test_a_session_never_confirms_a_key_it_was_not_shown(client_factory, users, required):
+    coordinator = users["coordinator"]
+    owner, intruder = client_factory(), client_factory()
+    sign_in(owner, "coordinator")
+    owner.get("/accounts/two-factor/")
+    own = TOTPDevice.objects.get(user=coordinator)
+    sign_in(intruder, "coordinator", address="203.0.113.9")
+    refused = intruder.post("/accounts/two-factor/", {"code": code_of(own), "next": "/office/"})
+    assert refused.status_code == 400  # a POST without a GET issues this session's key, and only that one counts
+    assert TOTPDevice.objects.get(pk=own.pk).confirmed is False
+    assert intruder.get("/office/").status_code == 302
 
 
 def test_the_admin_action_resets_two_factor_audited(users):
