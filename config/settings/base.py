@@ -324,12 +324,14 @@ API_RATE_LIMIT_PER_ADDRESS = env_str("API_RATE_LIMIT_PER_ADDRESS", "1200/m")
 API_RATE_LIMIT_PER_CREDENTIAL = env_str("API_RATE_LIMIT_PER_CREDENTIAL", "600/m")
 RATELIMIT_CACHE_PREFIX = "onconet:rl:"  # the client's address is read as for sign-in throttling: TRUSTED_PROXY_COUNT
 
-# Uploads (onconet/core/uploads.py). A body is refused from its Content-Length before it is read, and a file part
-# is cut off at its limit while it streams in; files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not to
-# memory. DATA_UPLOAD_MAX_MEMORY_SIZE bounds request.body and the non-file form fields only (the FHIR endpoint reads
-# its Bundles from the request stream with its own limit). The proxy and gunicorn must allow UPLOAD_MAX_MB too.
-UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 20)  # the largest file any form takes
+# Uploads (onconet/core/uploads.py). An upload endpoint checks who sends it before the body is read; then a body is
+# refused from its Content-Length and a file part is cut off at the endpoint's limit while it streams in. Anywhere
+# else a file part may be no larger than DATA_UPLOAD_MAX_MEMORY_SIZE (an ordinary form). Files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not to memory. DATA_UPLOAD_MAX_MEMORY_SIZE also bounds
+# request.body and the non-file form fields (the FHIR endpoint reads its Bundles from the request stream with its own
+# limit). The proxy and gunicorn must allow the largest of these limits too.
 DOCUMENT_UPLOAD_MAX_MB = env_int("DOCUMENT_UPLOAD_MAX_MB", 10)  # patient, contract and agreement documents
+CSV_UPLOAD_MAX_MB = env_int("CSV_UPLOAD_MAX_MB", 5)  # course, exchange-rate and country-indicator imports
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: request.body and form fields
 DATA_UPLOAD_MAX_NUMBER_FILES = 10

@@ -2,9 +2,12 @@
 archives, XML refused when it declares a document type, and documents identified by parsing them.
 
 Order matters. An upload endpoint first decides who may send it at all and whether its declared length fits
-(`upload_gate`, or the ninja authentication of `upload_auth`), *then* lets Django parse the body; the first
-upload handler (`LimitedUploadHandler`) stops a file part the moment more than the limit has arrived. Files
-larger than FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never to memory.
+(`upload_gate`: for pages through the `upload_view` decorator, in the API through the ninja authentication of
+`upload_auth`), *then* lets Django parse the body; the first upload handler (`LimitedUploadHandler`) stops a file
+part the moment more than the endpoint's limit has arrived. Everywhere else — any URL, parsed by the CSRF check
+before a view runs — a file part may be no larger than an ordinary form (DATA_UPLOAD_MAX_MEMORY_SIZE), so nobody
+makes the server store a large upload before it has checked who sent it. Files larger than
+FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never to memory.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import wraps
 from pathlib import PurePath
 from typing import IO, Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from onconet.core import api_auth
 from onconet.core.errors import InvalidInput
@@ -53,9 +60,14 @@ def too_large_message(size: int, limit: int) -> str:
     }
 
 
-def upload_max_bytes() -> int:
-    """The largest file any form of the site takes (the first upload handler's limit)."""
-    return int(settings.UPLOAD_MAX_MB) * MIB
+def ungated_max_bytes() -> int:
+    """The largest file part a request takes before an upload gate has raised the limit: that of an ordinary form."""
+    return int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) or 2_621_440
+
+
+def csv_max_bytes() -> int:
+    """The largest CSV import (courses, exchange rates, country indicators)."""
+    return int(settings.CSV_UPLOAD_MAX_MB) * MIB
 
 
 def document_max_bytes() -> int:
@@ -71,12 +83,13 @@ def declared_length(request: HttpRequest) -> int:
 
 class LimitedUploadHandler(FileUploadHandler):
     """First of the upload handlers: a body declared over the limit is refused before a byte is read, and a file
-    part stops as soon as more than the limit has arrived. Raises RequestDataTooBig (a 400 wherever Django meets
+    part stops as soon as more than the limit has arrived (the endpoint's limit behind an upload gate, else that of
+    an ordinary form). Raises RequestDataTooBig (a 400 wherever Django meets
     it, a 413 in the API) — the same refusal Django gives for DATA_UPLOAD_MAX_MEMORY_SIZE."""
 
     def __init__(self, request: HttpRequest | None = None, max_bytes: int | None = None) -> None:
         super().__init__(request)
-        self.max_bytes = upload_max_bytes() if max_bytes is None else max_bytes
+        self.max_bytes = ungated_max_bytes() if max_bytes is None else max_bytes
 
     def handle_raw_input(
         self, input_data: Any, META: dict[str, Any], content_length: int, boundary: Any, encoding: str | None = None
@@ -95,10 +108,12 @@ class LimitedUploadHandler(FileUploadHandler):
         return None  # the next handlers keep the file
 
 
-def upload_gate(request: HttpRequest, *, user: Any, permission: str, action: str, max_bytes: int) -> None:
-    """Before a byte of the body is read: may this user send it, and does its declared length fit? Then every
-    file part of the body is cut off at `max_bytes`. Raises NotAllowed (403) or UploadTooLarge (413)."""
-    require_permission(user, permission, action=action)
+def upload_gate(request: HttpRequest, *, user: Any, permission: str | None, action: str, max_bytes: int) -> None:
+    """Before a byte of the body is read: may this user send it (`permission`; None: any signed-in user), and does
+    its declared length fit? Then every file part of the body is cut off at `max_bytes`. Raises NotAllowed (403) or
+    UploadTooLarge (413)."""
+    if permission is not None:
+        require_permission(user, permission, action=action)
     if hasattr(request, "_files"):  # a programming error: something parsed the body before its gate
         raise RuntimeError("the request body was read before its upload gate")
     length = declared_length(request)
@@ -107,7 +122,38 @@ def upload_gate(request: HttpRequest, *, user: Any, permission: str, action: str
     handlers = request.upload_handlers
     if not isinstance(handlers, list):  # an ImmutableList: the body is being parsed already
         raise RuntimeError("the request body was read before its upload gate")
+    handlers[:] = [h for h in handlers if not isinstance(h, LimitedUploadHandler)]  # this limit replaces the default
     handlers.insert(0, LimitedUploadHandler(request, max_bytes=max_bytes))
+
+
+def upload_view(
+    *, permission: str | None, action: str, max_bytes: Callable[[], int]
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page view that takes files (multipart POSTs): signed in, then `upload_gate` (the permission to send it and
+    its declared length), then the CSRF check and the view — so the body is parsed only for someone who may send it,
+    up to `max_bytes` a file. The view still checks the object it writes to. A body over the limit answers 413 with
+    the page's message; nothing of it is kept."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def gated(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method != "POST" or not (request.content_type or "").startswith("multipart/"):
+                return protected(request, *args, **kwargs)
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            try:
+                upload_gate(request, user=user, permission=permission, action=action, max_bytes=max_bytes())
+                return protected(request, *args, **kwargs)
+            except (UploadTooLarge, RequestDataTooBig) as exc:  # from the declared length, or cut off while streaming
+                detail = exc.detail if isinstance(exc, UploadTooLarge) else str(exc)
+                return render(request, "upload_refused.html", {"detail": detail, "back": request.path}, status=413)
+
+        return csrf_exempt(gated)
+
+    return decorate
 
 
 # ---------------------------------------------------------------- the API: the gate runs with authentication

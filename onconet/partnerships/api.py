@@ -14,11 +14,12 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from onconet.core.api_schemas import ERRORS, StrictSchema
-from onconet.core.errors import FieldProblem, InvalidInput, NotFound
+from onconet.core.errors import FieldProblem, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Country, Facility, User
 from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible, visible
+from onconet.core.uploads import csv_max_bytes, read_upload, upload_auth
 from onconet.partnerships import exports, selectors, services
 from onconet.partnerships.models import (
     AgreementKind,
@@ -44,7 +45,6 @@ router = Router(tags=["partnerships"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ICS = "text/calendar; charset=utf-8"
-MAX_CSV_BYTES = 5 * 1024 * 1024
 CENT = Decimal("0.01")
 
 
@@ -869,12 +869,14 @@ class CountryProfileOut(Schema):
     summary="Import country indicators from CSV (all or nothing; every problem listed with its line)",
     description="Multipart field `file`. Columns: country, indicator, year, value, unit, source, source_url; "
     "every row needs its source.",
+    auth=upload_auth(
+        permission="partnerships.add_countryindicator", action="import country indicators", max_bytes=csv_max_bytes
+    ),
 )
 def country_indicators_import(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
     user = request_user(request)
-    if file.size and file.size > MAX_CSV_BYTES:
-        raise InvalidInput("The file is larger than 5 MiB.", errors=[FieldProblem("at most 5 MiB", "file")])
-    return {"imported": services.country_indicators_import(user=user, data=file.read())}
+    data = read_upload(file, max_bytes=csv_max_bytes())
+    return {"imported": services.country_indicators_import(user=user, data=data)}
 
 
 @router.get(

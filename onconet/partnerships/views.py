@@ -25,7 +25,14 @@ from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Facility, User
 from onconet.core.scoping import get_visible, require_permission, visible
-from onconet.core.uploads import UploadTooLarge, document_headers, document_max_bytes, read_upload
+from onconet.core.uploads import (
+    UploadTooLarge,
+    csv_max_bytes,
+    document_headers,
+    document_max_bytes,
+    read_upload,
+    upload_view,
+)
 from onconet.partnerships import exports, selectors, services
 from onconet.partnerships.forms import (
     AccreditationForm,
@@ -514,6 +521,7 @@ def agreements(request: HttpRequest) -> HttpResponse:
     )
 
 
+@upload_view(permission=services.MANAGE, action="attach agreement documents", max_bytes=document_max_bytes)
 @login_required
 def agreement(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
@@ -613,6 +621,9 @@ def agreement_contract(request: HttpRequest, pk: int) -> HttpResponse:
 # ================================================================ accreditations
 
 
+@upload_view(
+    permission="partnerships.manage_accreditations", action="record accreditations", max_bytes=document_max_bytes
+)
 @login_required
 def accreditations(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
@@ -673,6 +684,9 @@ def certified(request: HttpRequest) -> HttpResponse:
 # ================================================================ countries
 
 
+@upload_view(
+    permission="partnerships.add_countryindicator", action="import country indicators", max_bytes=csv_max_bytes
+)
 @login_required
 def countries(request: HttpRequest) -> HttpResponse:
     user = request_user(request)

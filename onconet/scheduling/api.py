@@ -15,13 +15,13 @@ from onconet.core.http import request_user
 from onconet.core.models import Facility
 from onconet.core.pagination import BoundedPagination
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.uploads import UploadTooLarge, csv_max_bytes, read_upload, too_large_message, upload_auth
 from onconet.scheduling import selectors, services
 from onconet.scheduling.models import Course, CourseStatus, MachineKind, Origin, Plan, Protocol
 
 router = Router(tags=["scheduling"])
 
 MAX_BOOKING_DAYS = 92
-MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 class MachineOut(Schema):
@@ -201,6 +201,7 @@ def course_create(request: HttpRequest, payload: CourseIn) -> Status[Course]:
     "/courses/import",
     response={200: ImportOut, **ERRORS},
     summary="Import domestic courses from CSV (all or nothing; every problem listed with its line)",
+    auth=upload_auth(permission="scheduling.add_course", action="import courses", max_bytes=csv_max_bytes),
     description=(
         "Send the CSV as the request body (`Content-Type: text/csv`) or as the multipart field `file`. "
         "Columns: code, facility, protocol, ready_date (YYYY-MM-DD), urgency (1, 2 or 3)."
@@ -227,15 +228,13 @@ def courses_import(request: HttpRequest) -> dict[str, Any]:
         upload = request.FILES.get("file")
         if upload is None:
             raise InvalidInput("Send the CSV as the field `file`.", errors=[FieldProblem("required", "file")])
-        if upload.size and upload.size > MAX_CSV_BYTES:
-            raise InvalidInput("The file is larger than 5 MiB.")
-        data = upload.read()
+        data = read_upload(upload, max_bytes=csv_max_bytes())
     else:
         data = request.body
     if not data.strip():
         raise InvalidInput("Send a CSV file.", errors=[FieldProblem("required", "file")])
-    if len(data) > MAX_CSV_BYTES:
-        raise InvalidInput("The file is larger than 5 MiB.")
+    if len(data) > csv_max_bytes():
+        raise UploadTooLarge(too_large_message(len(data), csv_max_bytes()))
     created = services.courses_import_csv(user=user, data=data)
     return {"imported": len(created), "codes": [c.code for c in created]}
 

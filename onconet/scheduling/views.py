@@ -27,6 +27,7 @@ from onconet.core.models import Facility, Job
 from onconet.core.params import date_or_none, id_or_none
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import jobs_list
+from onconet.core.uploads import csv_max_bytes, upload_view
 from onconet.scheduling import jobs, selectors, services
 from onconet.scheduling.forms import (
     CourseForm,
@@ -224,6 +225,7 @@ def _import_problems(error: InvalidInput) -> list[dict[str, Any]]:
     return rows
 
 
+@upload_view(permission="scheduling.add_course", action="add courses", max_bytes=csv_max_bytes)
 @login_required
 def courses(request: HttpRequest) -> HttpResponse:
     """Courses waiting for or holding a machine (pseudonymous ids), a form to add one, a CSV import."""

@@ -17,6 +17,7 @@ from onconet.core.models import User
 from onconet.core.pagination import BoundedPagination
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.uploads import csv_max_bytes, read_upload, upload_auth
 from onconet.tourism import privacy, selectors, services
 from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
 
@@ -477,9 +478,15 @@ def exchange_rate_set(request: HttpRequest, payload: RateIn) -> Status[ExchangeR
     )
 
 
-@router.post("/exchange-rates/import", response={200: dict[str, int], **ERRORS}, summary="Import rates from CSV")
+@router.post(
+    "/exchange-rates/import",
+    response={200: dict[str, int], **ERRORS},
+    summary="Import rates from CSV",
+    auth=upload_auth(permission="tourism.add_exchangerate", action="import exchange rates", max_bytes=csv_max_bytes),
+)
 def exchange_rates_import(request: HttpRequest, file: File[UploadedFile]) -> dict[str, int]:
-    return {"imported": services.exchange_rates_import_csv(user=request_user(request), data=file.read())}
+    data = read_upload(file, max_bytes=csv_max_bytes())
+    return {"imported": services.exchange_rates_import_csv(user=request_user(request), data=data)}
 
 
 class CompanionIn(StrictSchema):

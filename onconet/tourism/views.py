@@ -24,7 +24,7 @@ from onconet.core.params import id_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission, visible
 from onconet.core.spreadsheets import table_response
-from onconet.core.uploads import document_headers, document_max_bytes, read_upload
+from onconet.core.uploads import csv_max_bytes, document_headers, document_max_bytes, read_upload, upload_view
 from onconet.tourism import privacy, selectors, services
 from onconet.tourism.letters import letter_languages, missing_translations
 from onconet.tourism.models import (
@@ -267,6 +267,10 @@ def _transition_form_fields(name: str) -> list[str]:
     }.get(name, [])
 
 
+# Every action of the page posts here, and each role sees referrals its own way: a multipart POST needs only a
+# signed-in user before it is read (at most a document's size); the referral and the permission to add a document
+# are checked below.
+@upload_view(permission=None, action="change referrals", max_bytes=document_max_bytes)
 @login_required
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
@@ -558,6 +562,7 @@ def office_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@upload_view(permission="tourism.add_contract", action="attach contract documents", max_bytes=document_max_bytes)
 @login_required
 def contracts(request: HttpRequest) -> HttpResponse:
     """Contracts with their services, quotas and documents; expiring ones flagged."""
@@ -595,6 +600,7 @@ def contracts(request: HttpRequest) -> HttpResponse:
     )
 
 
+@upload_view(permission="tourism.add_exchangerate", action="import exchange rates", max_bytes=csv_max_bytes)
 @login_required
 def prices(request: HttpRequest) -> HttpResponse:
     """The price list, the latest exchange rates (enter or import), and letters missing a translation."""

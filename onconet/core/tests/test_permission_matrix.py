@@ -181,9 +181,9 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "tourism:queue"): rule(OFFICE_READ),
     ("GET", "tourism:dashboard"): rule(OFFICE_READ),
     ("GET", "tourism:contracts"): rule(OFFICE_READ),
-    ("POST", "tourism:contracts"): rule({A, C}, as404={P2}),  # attach a document: tourism.add_contract
+    ("POST", "tourism:contracts"): rule({A, C}),  # attach a document: tourism.add_contract, before the body is read
     ("GET", "tourism:prices"): rule(OFFICE_READ),
-    ("POST", "tourism:prices"): rule({A, F}, msg={C, RV, P1, P2}),  # tourism.add_exchangerate
+    ("POST", "tourism:prices"): rule({A, F}),  # a multipart POST is an upload: tourism.add_exchangerate before reading
     ("GET", "tourism:interpreters"): rule({A, C, RV, F}),  # never partner agents
     ("GET", "tourism:document [contract]"): rule(BG_RECORD, as404={P2}),
     ("GET", "tourism:document [patient]"): rule(BG_RECORD, as404={P2}),

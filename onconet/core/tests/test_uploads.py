@@ -72,19 +72,62 @@ def test_documents_over_the_limit_are_refused(settings):
     assert err.value.detail == "The file is 1.0 MiB; the limit is 1 MiB."
 
 
+def csrf_client(user=None):
+    """A client that, like a browser, has its CSRF check run (Django's test client skips it): the check parses the
+    body before any view runs, so it is where an unchecked upload would be read."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32  # anyone gets a CSRF cookie from the sign-in page
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 @pytest.mark.django_db
-def test_any_form_refuses_a_body_declared_over_the_upload_limit_before_reading(client, users):
-    """The first upload handler refuses from Content-Length, wherever the body is parsed (here the CSRF check)."""
-    client.force_login(users["coordinator"])
+def test_an_upload_page_refuses_a_body_declared_over_its_limit_before_reading(users):
+    client = csrf_client(users["coordinator"])
     response, read = post_upload(client, "/office/contracts/", pdf_bytes(), declared_length=400 * MB)
-    assert (response.status_code, read) == (400, 0)
+    assert (response.status_code, read) == (413, 0)
+    assert "The upload is 400.0 MiB; the limit is 10.0 MiB." in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/office/contracts/",
+        "/office/prices/",
+        "/scheduling/courses/",
+        "/partnerships/countries/",
+        "/partnerships/accreditations/",
+    ],
+)
+def test_an_upload_page_reads_nothing_from_someone_who_may_not_send_it(users, path):
+    """The permission is checked before the CSRF check parses the body: the analyst's 4 MiB are never read."""
+    client = csrf_client(users["analyst"])
+    response, read = post_upload(client, path, b"0" * (4 * MB), filename="x.csv")
+    assert response.status_code == 403
+    assert read == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed_in", [True, False])
+def test_anywhere_else_a_file_part_is_cut_off_at_an_ordinary_forms_size(users, signed_in):
+    """A URL that takes no uploads: the CSRF check parses the body before any view runs, but keeps at most
+    DATA_UPLOAD_MAX_MEMORY_SIZE of a file (2.5 MiB) — nobody makes the server store 20 MiB by posting anywhere."""
+    client = csrf_client(users["analyst"] if signed_in else None)
+    for path in ("/", "/accounts/login/"):
+        response, read = post_upload(client, path, b"0" * (20 * MB), filename="x.bin")
+        assert response.status_code == 400, path
+        assert read <= 2_621_440 + 128 * 1024
 
 
 @pytest.mark.django_db
 def test_the_api_cuts_a_file_part_over_the_upload_limit_while_it_streams(client, users, settings):
     from onconet.core import services
 
-    settings.UPLOAD_MAX_MB = 1
+    settings.CSV_UPLOAD_MAX_MB = 1
     _token, raw = services.api_token_create(user=users["finance"], name="t")
     response, read = post_upload(
         client, "/api/v1/exchange-rates/import", b"0" * (MB + 10), auth={"HTTP_AUTHORIZATION": f"Bearer {raw}"}
@@ -92,3 +135,21 @@ def test_the_api_cuts_a_file_part_over_the_upload_limit_while_it_streams(client,
     assert response.status_code == 413
     assert response.json()["detail"] == "The upload is larger than 1.0 MiB, the limit."
     assert read <= MB + 128 * 1024
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/exchange-rates/import",
+        "/api/v1/partnerships/countries/indicators",
+        "/api/v1/scheduling/courses/import",
+    ],
+)
+def test_an_api_import_reads_nothing_from_someone_who_may_not_send_it(client, users, path):
+    from onconet.core import services
+
+    _token, raw = services.api_token_create(user=users["partner"], name="t")
+    response, read = post_upload(client, path, b"0" * (4 * MB), auth={"HTTP_AUTHORIZATION": f"Bearer {raw}"})
+    assert response.status_code == 403
+    assert read == 0

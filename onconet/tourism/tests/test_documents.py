@@ -76,5 +76,6 @@ def test_a_document_over_the_limit_is_refused_before_it_is_read_into_memory(clie
         filename="big.pdf",
         fields={"contract": office["contract"].pk, "title": "Big"},
     )
-    assert "The file is 2.0 MiB; the limit is 1.0 MiB." in client.get(response.url).content.decode()
+    assert response.status_code == 413  # from its declared length, before the body is read
+    assert "The upload is 2.0 MiB; the limit is 1.0 MiB." in response.content.decode()
     assert not ContractDocument.objects.exists()
