@@ -17,9 +17,7 @@ urlpatterns = [
     path("accounts/two-factor/", core_views.two_factor, name="two_factor"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="core/password_change.html", success_url="/accounts/password/done/"
-        ),
+        core_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

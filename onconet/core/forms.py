@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,27 @@ class LoginForm(AuthenticationForm):
                     params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
                 ) from None
             raise
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked through authenticate() like a sign-in: django-axes
+    counts wrong ones per username and address and refuses while the username is locked, so a session left open is
+    not a way to guess the password without limit."""
+
+    def __init__(self, user: Any, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        checked = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if checked is not None and checked.pk == self.user.pk:
+            return old_password
+        if getattr(self.request, "axes_locked_out", False):
+            raise forms.ValidationError(
+                LoginForm.error_messages["locked"], code="locked", params={"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+            )
+        raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
 
 
 class FacilityForm(forms.Form):

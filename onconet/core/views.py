@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onconet.core import selectors, services
 from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from onconet.core.forms import FacilityForm, LoginForm
+from onconet.core.forms import FacilityForm, LoginForm, ThrottledPasswordChangeForm
 from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
 from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region, User
@@ -62,12 +62,31 @@ def login_locked_out(
     """What django-axes answers when a sign-in is refused for too many failures (AXES_LOCKOUT_CALLABLE): the login
     page saying so, as 429 Too Many Requests."""
     match = getattr(request, "resolver_match", None)
-    if original_response is not None and match is not None and match.view_name == "login":
-        original_response.status_code = 429  # our own login page, which already explains the lock
+    if original_response is not None and match is not None and match.view_name in ("login", "password_change"):
+        original_response.status_code = 429  # our own sign-in or password page, which already explains the lock
         return original_response
     form = LoginForm(request)
     form.add_error(None, LoginForm.error_messages["locked"] % {"minutes": settings.LOGIN_LOCKOUT_MINUTES})
     return render(request, "core/login.html", {"form": form, "next": ""}, status=429)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The password change: a wrong old password counts as a failed sign-in (django-axes) and is audited."""
+
+    template_name = "core/password_change.html"
+    success_url = "/accounts/password/done/"
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if form.has_error("old_password"):
+            services.login_failed(username=self.request.user.get_username(), request=self.request)
+        response = super().form_invalid(form)
+        if form.has_error("old_password", "locked"):
+            response.status_code = 429
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

@@ -55,6 +55,37 @@ def test_wrong_passwords_lock_one_username_from_one_address_only(client, users):
     assert signed_in(colleague)
 
 
+def test_the_old_password_on_the_password_page_is_counted_like_a_sign_in(client, users):
+    """Someone at a session left open guesses the old password to change it: five wrong guesses lock the username
+    from that address, audited, and then even the right one is refused."""
+    client.force_login(users["analyst"])
+
+    def change(old):
+        data = {"old_password": old, "new_password1": "A-new-passphrase-42", "new_password2": "A-new-passphrase-42"}
+        return client.post("/accounts/password/", data, REMOTE_ADDR=STRANGER)
+
+    for _ in range(4):
+        assert change("wrong-guess").status_code == 200
+    locked = change("wrong-guess")
+    assert locked.status_code == 429
+    assert "Too many failed attempts for this username" in locked.content.decode()
+    assert change(PASSWORD).status_code == 429
+    users["analyst"].refresh_from_db()
+    assert users["analyst"].check_password(PASSWORD)
+    entries = AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED, object_repr="analyst")
+    assert entries.count() == 6
+    assert attempt(Client(), "analyst", PASSWORD, STRANGER).status_code == 429  # the lock is the sign-in's
+    assert attempt(Client(), "analyst", PASSWORD, OFFICE).url == "/"
+
+
+def test_the_right_old_password_changes_it(client, users):
+    client.force_login(users["analyst"])
+    data = {"old_password": PASSWORD, "new_password1": "A-new-passphrase-42", "new_password2": "A-new-passphrase-42"}
+    assert client.post("/accounts/password/", data).url == "/accounts/password/done/"
+    users["analyst"].refresh_from_db()
+    assert users["analyst"].check_password("A-new-passphrase-42")
+
+
 def test_the_admin_login_is_our_login_page(client, users):
     page = client.get("/admin/login/?next=/admin/core/user/")
     assert (page.status_code, page.url) == (302, "/accounts/login/?next=/admin/core/user/")
