@@ -352,6 +352,7 @@ PASSPORT_IMPORT_MAX_UNPACKED_MB = env_int("PASSPORT_IMPORT_MAX_UNPACKED_MB", 50)
 PASSPORT_IMPORT_MAX_FILES = env_int("PASSPORT_IMPORT_MAX_FILES", 200)
 PASSPORT_IMPORT_MAX_ROWS = env_int("PASSPORT_IMPORT_MAX_ROWS", 50_000)
 PASSPORT_IMPORT_MAX_CELLS = env_int("PASSPORT_IMPORT_MAX_CELLS", 500_000)
+PASSPORT_IMPORT_MAX_PROBLEMS = env_int("PASSPORT_IMPORT_MAX_PROBLEMS", 1000)  # listed; the rest are counted
 # FHIR: the largest referral Bundle POSTed to /fhir/. A document may be 10 MiB, which base64 makes 13.3 MiB
 # inside the Bundle; the view reads the body itself (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB, does not apply there).
 FHIR_MAX_BUNDLE_MB = env_int("FHIR_MAX_BUNDLE_MB", 15)

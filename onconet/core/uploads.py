@@ -13,6 +13,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never to memory.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable
@@ -226,6 +227,33 @@ def read_upload(upload: UploadedFile, *, max_bytes: int) -> bytes:
 
 class UnpackedTooLarge(Exception):
     """An archive member unpacks to more than it may."""
+
+
+ZIP_END_RECORD = struct.Struct("<4s4H2LH")  # the end of central directory record, read before zipfile is
+ZIP_DIRECTORY_BYTES_PER_MEMBER = 1024  # a directory entry is 46 bytes and its name: room for long names and extras
+
+
+def archive_directory_problem(stream: IO[bytes], *, max_members: int) -> str | None:
+    """Why the archive's directory may not even be listed, judged from its end record alone, or None. zipfile builds
+    an object for every entry of the central directory (and ignores the count the end record declares), so a small
+    file of a million empty entries would cost hundreds of MiB before `archive_size_problem` could count them."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    tail_size = min(size, ZIP_END_RECORD.size + 65535)  # the record, then a comment of up to 64 KiB
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    stream.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + ZIP_END_RECORD.size > len(tail):
+        return None  # not a zip: zipfile says so
+    _sig, _disk, _cd_disk, _here, total, directory_size, directory_offset, _comment = ZIP_END_RECORD.unpack_from(
+        tail, at
+    )
+    if total == 0xFFFF or directory_size == 0xFFFFFFFF or directory_offset == 0xFFFFFFFF:
+        return _("The archive is in the ZIP64 format, which is for more files or larger ones than are read here.")
+    if total > max_members or directory_size > max_members * ZIP_DIRECTORY_BYTES_PER_MEMBER:
+        return _("The archive holds more than %(limit)s files; at most %(limit)s are read.") % {"limit": max_members}
+    return None
 
 
 def archive_size_problem(archive: zipfile.ZipFile, *, max_unpacked: int, max_members: int) -> str | None:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("Patient/<str:pk>/$everything", views.everything, name="everything"),
     re_path(r"^(?P<resource>[A-Z][A-Za-z]+)$", views.search, name="search"),
     re_path(r"^(?P<resource>[A-Z][A-Za-z]+)/(?P<pk>[A-Za-z0-9\-.]{1,64})$", views.read, name="read"),
+    re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),  # anything else: a 404 OperationOutcome, not a page
 ]

@@ -178,6 +178,14 @@ def search(request: HttpRequest, resource: str) -> HttpResponse:
     return respond(validated(Bundle, bundle))
 
 
+@csrf_exempt  # it writes nothing; an OperationOutcome is the answer to any method
+@fhir_view
+def unknown(request: HttpRequest, rest: str) -> HttpResponse:
+    """A path under /fhir/ that is no interaction of ours (after authentication, like every other)."""
+    shown = rest if len(rest) <= 80 else rest[:80] + "…"
+    raise NotFound(f"/fhir/{shown} is no FHIR interaction OncoNet serves; see /fhir/metadata.")
+
+
 @methods("GET")
 @fhir_view
 def read(request: HttpRequest, resource: str, pk: str) -> HttpResponse:

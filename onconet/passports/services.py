@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -109,7 +110,11 @@ def passport_import(
     report(5, "checking values")
     parsed, problems = validate(book, period=period)
     if parsed is None:
-        raise ImportRejected(f"The workbook has {len(problems)} problem(s); nothing was imported.", errors=problems)
+        limit = int(settings.PASSPORT_IMPORT_MAX_PROBLEMS)
+        detail = f"The workbook has {len(problems)} problem(s); nothing was imported."
+        if len(problems) > limit:  # a file of a million wrong cells is not answered with a million lines
+            detail += f" The first {limit} are listed."
+        raise ImportRejected(detail, errors=problems[:limit])
     _require_region_access(
         user,
         parsed.region,

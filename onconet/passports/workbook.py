@@ -38,6 +38,7 @@ from onconet.core.uploads import (
     UnpackedTooLarge,
     XmlCounter,
     XmlTooLarge,
+    archive_directory_problem,
     archive_size_problem,
     looks_like_xml,
     scan_xml,
@@ -201,6 +202,9 @@ def _read_archive(stream: IO[bytes], filename: str, book: RawWorkbook) -> None:
     max_unpacked = int(settings.PASSPORT_IMPORT_MAX_UNPACKED_MB) * 1024 * 1024
     budget = _Budget(cells=int(settings.PASSPORT_IMPORT_MAX_CELLS))
     try:
+        problem = archive_directory_problem(stream, max_members=int(settings.PASSPORT_IMPORT_MAX_FILES))
+        if problem:
+            raise WorkbookRefused(Problem("", None, "", filename, problem))
         with zipfile.ZipFile(stream) as archive:
             problem = archive_size_problem(
                 archive, max_unpacked=max_unpacked, max_members=int(settings.PASSPORT_IMPORT_MAX_FILES)

@@ -258,6 +258,16 @@ def require_duplicate_reviewer(user: AnyUser) -> None:
         raise NotAllowed("Only international office coordinators and national admins review possible duplicates.")
 
 
+def same_person_records(*, user: AnyUser, patient: ForeignPatient) -> list[ForeignPatient]:
+    """The other registrations the office linked to this patient as one person (a merged possible duplicate), for
+    coordinators and national admins only: to anyone else, that another partner holds this person is not known."""
+    if not user.is_authenticated or user.role not in DUPLICATE_REVIEWERS:
+        return []
+    person = patient.same_person_as_id or patient.pk
+    linked = ForeignPatient.objects.filter(Q(pk=person) | Q(same_person_as_id=person)).exclude(pk=patient.pk)
+    return list(visible(user, linked.select_related("partner")).order_by("pk"))
+
+
 def possible_duplicates_list(
     *, user: AnyUser, status: str | None = DuplicateStatus.OPEN
 ) -> QuerySet[PossibleDuplicate]:

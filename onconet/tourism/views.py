@@ -201,6 +201,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referrals": referrals,
             "companions": patient.companions.order_by("pk"),
             "consents": patient.consents.order_by("pk"),
+            "same_person": selectors.same_person_records(user=user, patient=patient),
             "retention": privacy.retention_status(patient),
             "can_export": user.has_perm("tourism.export_patient_data"),
             "can_anonymise": user.has_perm("tourism.anonymise_foreignpatient") and patient.anonymised_at is None,

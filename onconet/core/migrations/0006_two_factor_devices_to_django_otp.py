@@ -3,6 +3,10 @@
 The secret becomes TOTPDevice's hex key; the last time step used (`last_step`) is TOTPDevice's `last_t`, so a code
 used before the move is still refused after it; an unconfirmed device stays unconfirmed. The old table is dropped by
 the next migration, a schema change of its own.
+
+Going back is lossy by necessity: the old model held one authenticator per user, so only the confirmed one (else
+the oldest) is kept, and recovery codes (django-otp's StaticDevice, which the old code never had) stay in their
+table, unused. Unconfirmed set-up keys of other sessions are dropped.
 """
 
 import base64

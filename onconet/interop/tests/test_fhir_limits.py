@@ -103,3 +103,18 @@ def test_a_method_the_endpoint_does_not_take_is_a_405_outcome(client: Client, us
         assert response.status_code == 405, url
         assert response["Allow"] == allowed
         assert json.loads(response.content)["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize(
+    "path", ["/fhir/Patient/1/_history", "/fhir/patient", "/fhir/Patient/", "/fhir/x/y/z", "/fhir/Patient/" + "9" * 65]
+)
+def test_a_path_that_is_no_interaction_is_a_404_outcome_after_authentication(client: Client, users, path):
+    assert client.get(path).status_code == 401  # nothing is said about paths before the caller is known
+    client.force_login(users["admin"])
+    for method in ("get", "post", "delete"):
+        response = getattr(client, method)(path)
+        assert response.status_code == 404, (method, path)
+        assert response["Content-Type"].startswith("application/fhir+json")
+        issue = json.loads(response.content)["issue"][0]
+        assert issue["code"] == "not-found"
+        assert "is no FHIR interaction OncoNet serves" in issue["diagnostics"]

@@ -131,6 +131,21 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+@cache
+def many_entries_zip(entries: int = 100_000, *, declared: int | None = None) -> bytes:
+    """A zip whose central directory lists `entries` empty files, all pointing at one local header (4.7 MB for
+    100 000): zipfile would build an object for each. `declared` is the count its end record claims (a liar's)."""
+    import struct
+
+    name = b"a.csv"
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
+    entry = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0, 0, 0)
+    directory = (entry + name) * entries
+    count = min(entries if declared is None else declared, 0xFFFE)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory), len(local), 0)
+    return local + directory + end
+
+
 @contextmanager
 def peak_memory() -> Iterator[dict[str, Any]]:
     """Measure the peak of Python allocations inside the block: `{"peak": bytes}` once it ends."""

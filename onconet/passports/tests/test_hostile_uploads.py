@@ -125,6 +125,17 @@ def test_zip_bomb_and_a_million_rows_read_in_bounded_memory(standards):
         assert memory["peak"] < 20 * MB
 
 
+@pytest.mark.parametrize("declared", [None, 1], ids=["counted", "end-record-lies"])
+def test_a_zip_of_a_hundred_thousand_entries_is_refused_from_its_end_record(standards, declared):
+    data = hostile.many_entries_zip(declared=declared)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:  # what zipfile would otherwise list
+        assert len(archive.infolist()) == 100_000
+    with hostile.peak_memory() as memory:
+        found = problems_of(data, "p.zip")
+    assert [p["message"] for p in found] == ["The archive holds more than 200 files; at most 200 are read."]
+    assert memory["peak"] < 8 * MB  # the file itself is 4.7 MB; zipfile's listing of it took about 60 MB
+
+
 def test_a_million_full_rows_are_refused_by_their_unpacked_size(standards):
     assert len(hostile.million_row_xlsx()) < 2 * MB
     assert problems_of(hostile.million_row_xlsx()) == [

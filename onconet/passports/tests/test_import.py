@@ -342,3 +342,15 @@ def test_reporter_imports_own_region(standards, users):
 def test_analyst_may_not_import(standards, users):
     with pytest.raises(NotAllowed):
         run(xlsx_bytes(valid_rows()), user=users["analyst"])
+
+
+def test_a_workbook_with_very_many_problems_lists_the_first_ones_and_counts_all(standards, region, settings):
+    settings.PASSPORT_IMPORT_MAX_PROBLEMS = 5
+    rows = valid_rows()
+    template = rows["staff"][0]
+    rows["staff"] = [{**template, "staff_id": f"S{i}", "birth_year": "not a year"} for i in range(40)]
+    with pytest.raises(ImportRejected) as err:
+        run(xlsx_bytes(rows))
+    assert err.value.detail == "The workbook has 40 problem(s); nothing was imported. The first 5 are listed."
+    assert [(p.row, p.column) for p in err.value.errors] == [(n, "birth_year") for n in range(2, 7)]
+    assert not Passport.objects.exists()

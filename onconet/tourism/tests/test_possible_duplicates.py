@@ -140,6 +140,23 @@ def test_merge_links_one_person_and_keeps_each_partners_records(client, users, o
     )
 
 
+def test_the_patient_page_links_the_same_person_for_the_office_only(client, users, office, matched):
+    first, response = matched
+    from onconet.tourism import services
+
+    services.possible_duplicate_merge(user=users["coordinator"], duplicate=PossibleDuplicate.objects.get())
+    newcomer = response.json()["patient_id"]
+    client.force_login(users["coordinator"])
+    for shown, other in ((newcomer, first["patient_id"]), (first["patient_id"], newcomer)):
+        page = client.get(f"/office/patients/{shown}/").content.decode()
+        assert f'<a href="/office/patients/{other}/">P-{other}</a>' in page
+    client.force_login(users["partner2"])
+    own = client.get(f"/office/patients/{newcomer}/")
+    assert own.status_code == 200
+    assert 'id="same-person"' not in own.content.decode()
+    assert f"P-{first['patient_id']}" not in own.content.decode()
+
+
 def test_dismiss_closes_the_match_and_links_nothing(client, users, office, matched):
     duplicate = PossibleDuplicate.objects.get()
     dismissed = client.post(f"{API}/possible-duplicates/{duplicate.pk}/dismiss", **bearer(users["admin"]))
