@@ -1,13 +1,19 @@
 """Take the README's screenshots from a running OncoNet with demo data.
 
-    ONCONET_VAR_DIR=/tmp/shots .venv/bin/onconet serve --addrport 127.0.0.1:8765 &
+    ONCONET_VAR_DIR=/tmp/shots TWO_FACTOR_ROLES=medical_reviewer .venv/bin/onconet serve --addrport 127.0.0.1:8765 &
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8765
+    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8765 --only security-sign-in.png security-sign-in-ru.png
 
-Uses Debian's chromium through Playwright; writes PNG files into docs/screenshots/.
+Uses Debian's chromium through Playwright; writes PNG files into docs/screenshots/ (with --only, just the files
+named; the three passport shots come together). TWO_FACTOR_ROLES=medical_reviewer makes the demo's reviewer, whom
+no other shot signs in as, set up an authenticator at sign-in, for the two-factor shots; without it they are
+skipped. The sign-in security shots first lock the interpreter out with wrong passwords, and lift the lock
+afterwards.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -24,6 +30,8 @@ SHOTS = [
     ("regions.png", "analyst", "en", "/regions/?sort=-population", "#regions-table"),
     ("region-facilities.png", "reporter", "en", "/regions/RU-KLU/", "#region-facilities"),
     ("audit-log.png", "admin", "en", "/audit/", "#audit-table"),
+    ("security-sign-in.png", "admin", "en", "/security/sign-in/", "#lockouts tbody form"),
+    ("security-sign-in-ru.png", "admin", "ru", "/security/sign-in/", "#lockouts tbody form"),
     ("analytics-dashboard.png", "analyst", "en", "/analytics/?ind=staff_share_60:radiologist", "#tile-map canvas"),
     ("analytics-dashboard-ru.png", "analyst", "ru", "/analytics/?ind=equipment_per_million:ct", "#tile-map canvas"),
     ("analytics-workforce.png", "analyst", "en", "/analytics/workforce/?specialty=radiologist", "#workforce-table"),
@@ -32,6 +40,8 @@ SHOTS = [
     ("office-queue.png", "coordinator", "en", "/office/", "#queue-table"),
     ("office-dashboard.png", "finance", "en", "/office/dashboard/", "#funnel-chart canvas"),
     ("office-registry.png", "coordinator", "en", "/office/patients/", "#patients-table"),
+    ("office-possible-duplicates.png", "coordinator", "en", "/office/possible-duplicates/", "#duplicates-table"),
+    ("office-possible-duplicates-ru.png", "coordinator", "ru", "/office/possible-duplicates/", "#duplicates-table"),
     ("partner-portal-referrals.png", "partner", "en", "/office/", "#queue-table"),
     ("partner-portal.png", "partner", "ru", "/", "#dashboard-title"),
     ("scheduling-overview.png", "reporter", "en", "/scheduling/", "#utilisation-heatmap canvas"),
@@ -57,18 +67,70 @@ OPENED = [
     ("scheduling-plan.png", "reporter", "/scheduling/plans/", "#plans-table tbody a", "#diff-table"),
     ("office-patient.png", "admin", "/office/patients/", "#patients-table tbody td:first-child a", "#personal-data"),
 ]
+PASSPORT_SHOTS = ("passport-overview.png", "passport-staff.png", "passport-import-problems.png")
+# (file name, language): the set-up page of a role in TWO_FACTOR_ROLES whose user has no authenticator yet
+TWO_FACTOR_SHOTS = [("two-factor-setup.png", "en"), ("two-factor-setup-ru.png", "ru")]
+TWO_FACTOR_LOGIN = "reviewer"
+LOCKED_LOGIN = "interpreter"  # locked out for the sign-in security shots
 
 
-def login(page: Page, base: str, username: str, language: str = "en") -> None:
+def login(page: Page, base: str, username: str, language: str = "en", landing: str = "#dashboard-title") -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "onconet-demo")
     page.click("button[type=submit]")
-    page.wait_for_selector("#dashboard-title")
+    page.wait_for_selector(landing)
     page.wait_for_load_state("load")
     if language != "en":
         page.select_option("#language-select", language)
         page.wait_for_selector(f"html[lang={language}]")
+
+
+def lock_sign_in(browser: Browser, base: str, username: str) -> None:
+    """Wrong passwords until the sign-in answers 429: the username is locked from this address."""
+    context = browser.new_context()
+    page = context.new_page()
+    for _attempt in range(50):
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "not-the-password")
+        with page.expect_response(lambda response: response.request.method == "POST") as answer:
+            page.click("button[type=submit]")
+        if answer.value.status == 429:
+            break
+    else:
+        raise RuntimeError(f"{username} was not locked after 50 wrong passwords")
+    context.close()
+
+
+def unlock_sign_in(browser: Browser, base: str, username: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, "admin")
+    page.goto(f"{base}/security/sign-in/")
+    page.click(f"#lockouts button[value={username}]")
+    page.wait_for_load_state("load")
+    context.close()
+
+
+def two_factor_shots(browser: Browser, base: str, wanted: set[str] | None) -> None:
+    """The authenticator set-up that a role in TWO_FACTOR_ROLES meets at its first sign-in."""
+    for name, language in TWO_FACTOR_SHOTS:
+        if wanted is not None and name not in wanted:
+            continue
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        login(page, base, TWO_FACTOR_LOGIN, landing="#two-factor-title, #dashboard-title")
+        if not page.query_selector("#two-factor-secret"):
+            print("skipped", name, "(start the server with TWO_FACTOR_ROLES=medical_reviewer)")
+            context.close()
+            continue
+        if language != "en":
+            page.select_option("#language-select", language)
+            page.wait_for_selector(f"html[lang={language}] #two-factor-secret")
+        page.screenshot(path=str(OUT / name))
+        print("wrote", OUT / name)
+        context.close()
 
 
 def passport_shots(browser: Browser, base: str) -> None:
@@ -107,11 +169,16 @@ def passport_shots(browser: Browser, base: str) -> None:
     context.close()
 
 
-def main(base: str) -> None:
+def main(base: str, wanted: set[str] | None = None) -> None:
+    """Take every shot, or only the files named in `wanted`."""
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        for name, username, language, path, selector in SHOTS:
+        shots = [shot for shot in SHOTS if wanted is None or shot[0] in wanted]
+        locked = any(path == "/security/sign-in/" for _name, _username, _language, path, _selector in shots)
+        if locked:
+            lock_sign_in(browser, base, LOCKED_LOGIN)
+        for name, username, language, path, selector in shots:
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             login(page, base, username, language)
@@ -121,7 +188,11 @@ def main(base: str) -> None:
             page.screenshot(path=str(OUT / name))
             print("wrote", OUT / name)
             context.close()
+        if locked:
+            unlock_sign_in(browser, base, LOCKED_LOGIN)
         for name, username, path, link, selector in OPENED:
+            if wanted is not None and name not in wanted:
+                continue
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
             login(page, base, username)
@@ -132,10 +203,21 @@ def main(base: str) -> None:
             page.screenshot(path=str(OUT / name), full_page=True)
             print("wrote", OUT / name)
             context.close()
-        passport_shots(browser, base)
-        print("wrote the passport screenshots")
+        two_factor_shots(browser, base, wanted)
+        if wanted is None or wanted & set(PASSPORT_SHOTS):
+            passport_shots(browser, base)
+            print("wrote the passport screenshots")
         browser.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", nargs="?", default="http://127.0.0.1:8000", help="the running OncoNet")
+    parser.add_argument("--only", nargs="+", metavar="FILE", help="take only these shots (file names)")
+    arguments = parser.parse_args()
+    known = {shot[0] for shot in SHOTS} | {shot[0] for shot in OPENED} | set(PASSPORT_SHOTS)
+    known |= {name for name, _language in TWO_FACTOR_SHOTS}
+    unknown = set(arguments.only or ()) - known
+    if unknown:
+        parser.error(f"no such shot: {', '.join(sorted(unknown))}")
+    main(arguments.base, set(arguments.only) if arguments.only else None)

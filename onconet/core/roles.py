@@ -39,9 +39,17 @@ _SCHEDULE_DEPARTMENT = {
     "scheduling.view_schedule",
     "scheduling.manage_resources",
     "scheduling.plan_schedule",
+    "scheduling.run_planner",
     "scheduling.add_course",
 }
-_SCHEDULE_OFFICE = {"scheduling.view_schedule", "scheduling.add_foreign_course", "scheduling.run_simulation"}
+# The international office sends prepaid referrals to planning and runs the planner of the centres it serves (every
+# centre with machines: the office is national); the department approves the plan.
+_SCHEDULE_OFFICE = {
+    "scheduling.view_schedule",
+    "scheduling.add_foreign_course",
+    "scheduling.run_simulation",
+    "scheduling.run_planner",
+}
 _SCHEDULE_ALL = _SCHEDULE_DEPARTMENT | _SCHEDULE_OFFICE
 _PARTNERSHIPS_VIEW = {
     "partnerships.view_delegation",

@@ -108,7 +108,7 @@ def plan_facility(
 
 
 @register_job_kind(
-    "schedule_plan", label=_("Scheduling plan"), permission="scheduling.plan_schedule", user_startable=False
+    "schedule_plan", label=_("Scheduling plan"), permission="scheduling.run_planner", user_startable=False
 )
 def schedule_plan_job(job: Job, progress: Progress) -> dict[str, Any]:
     facility = Facility.objects.get(pk=job.params["facility"])

@@ -47,6 +47,7 @@ class Machine(models.Model):
             ("view_schedule", "Can view machine calendars, courses and plans"),
             ("manage_resources", "Can manage machines, downtime, holidays and protocols"),
             ("plan_schedule", "Can run the planner and approve plans"),
+            ("run_planner", "Can run the planner (a proposal for the department to approve)"),
             ("add_foreign_course", "Can send a prepaid referral to planning"),
             ("run_simulation", "Can run capacity simulations and publish capacity offers"),
         ]

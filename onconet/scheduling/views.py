@@ -382,7 +382,7 @@ def plans(request: HttpRequest) -> HttpResponse:
     require_view(user)
     form = PlanRunForm(user=user)
     if request.method == "POST":
-        require_permission(user, "scheduling.plan_schedule", action="run the planner")
+        require_permission(user, "scheduling.run_planner", action="run the planner")
         form = PlanRunForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
@@ -400,7 +400,7 @@ def plans(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "running": selectors.plan_jobs(user=user)[:10],
-            "can_plan": user.has_perm("scheduling.plan_schedule"),
+            "can_plan": user.has_perm("scheduling.run_planner"),
             "facilities": selectors.facilities_with_machines(user=user),
             "facility": facility,
         },

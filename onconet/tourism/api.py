@@ -169,7 +169,6 @@ class ReferralOut(Schema):
 class TransitionIn(StrictSchema):
     comment: str = ""
     protocol: str = ""
-    start_date: date | None = None
 
 
 class QuoteIn(StrictSchema):

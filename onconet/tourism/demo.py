@@ -107,7 +107,7 @@ from django.utils import timezone  # noqa: E402
 
 from onconet.core.errors import DomainError  # noqa: E402
 from onconet.core.models import User  # noqa: E402
-from onconet.tourism.models import ExchangeRate, Referral, Service  # noqa: E402
+from onconet.tourism.models import ExchangeRate, ForeignPatient, Referral, Service  # noqa: E402
 
 DEMO_SERVICES = [
     ("consult", "Oncologist's consultation", "consultation", "", "12000", False),
@@ -248,6 +248,23 @@ def build_office(*, seed: int, partners: dict[str, Partner]) -> int:
             state_changed_at=timezone.now() - timedelta(days=rng.randint(0, 12)),
         )
         count += 1
+    # One person referred twice: the Sofia clinic registers the ministry's first patient (the same passport, her given
+    # name spelt another way); the office finds the match under possible duplicates.
+    first = ForeignPatient.objects.filter(partner=partners["BG"]).order_by("pk").first()
+    if first is not None:
+        services.patient_register(
+            user=coordinator,
+            partner=Partner.objects.get(name="Sofia Oncology Clinic"),
+            family_name=first.family_name,
+            given_name="Mariya",
+            name_native=first.name_native,
+            date_of_birth=first.date_of_birth,
+            sex=first.sex,
+            citizenship="BG",
+            passport_number=first.passport_number,
+            preferred_language="bg",
+            languages=["bg", "en"],
+        )
     return count
 
 
@@ -256,10 +273,8 @@ def _advance(
 ) -> None:
     from onconet.tourism import services
 
-    def go(user: User, name: str, comment: str = "", protocol: str = "", start_date: date | None = None) -> None:
-        services.referral_transition(
-            user=user, referral=referral, name=name, comment=comment, protocol=protocol, start_date=start_date
-        )
+    def go(user: User, name: str, comment: str = "", protocol: str = "") -> None:
+        services.referral_transition(user=user, referral=referral, name=name, comment=comment, protocol=protocol)
         referral.refresh_from_db()
 
     if target == "inquiry":
@@ -297,11 +312,19 @@ def _advance(
     go(finance, "confirm_prepayment")
     if target == "prepaid":
         return
+    # The demo's history: these referrals went through a centre's approved capacity plan before the demo begins
+    # (a referral is scheduled only that way; the scheduling demo plans the ones still prepaid today).
+    planner = User.objects.filter(role="national_admin").order_by("pk").first()
+    if planner is None:
+        return
     start = timezone.localdate() + timedelta(days=rng.randint(5, 30))
     try:
-        go(coordinator, "schedule", start_date=min(start, referral.latest_start or start))
+        services.referral_schedule(
+            referral=referral, planner=planner, start_date=min(start, referral.latest_start or start)
+        )
     except DomainError:  # the month's quota is used up: the patient waits, prepaid
         return
+    referral.refresh_from_db()
     for step, user in (
         ("arrive", coordinator),
         ("start_treatment", coordinator),

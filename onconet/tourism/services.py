@@ -593,11 +593,17 @@ def referral_transition(
     name: str,
     comment: str = "",
     protocol: str = "",
-    start_date: date | None = None,
     request: HttpRequest | None = None,
 ) -> Referral:
-    """Move a referral one step: only from the right state, only by the right role; audited."""
+    """Move a referral one step: only from the right state, only by the right role; audited. Nobody schedules a
+    referral by hand: only an approved capacity plan does (`referral_schedule`), so that its start holds machine time
+    and keeps the domestic-first guarantee."""
     transition = TRANSITIONS.get(name)
+    if name == "schedule":
+        raise DomainError(
+            "A referral is scheduled only by an approved capacity plan: send it to planning (Scheduling › Foreign "
+            "patients), then the centre's plan books its start."
+        )
     if transition is None:
         raise InvalidInput(f"Unknown transition {name!r}; known: {', '.join(TRANSITIONS)}.")
     with transaction.atomic():
@@ -633,13 +639,10 @@ def referral_transition(
             if quote is None:
                 raise DomainError("There is no sent quote to accept.")
             _invoice_from_quote(quote)
-        if name in ("confirm_prepayment", "schedule") and not _prepaid_enough(referral):
+        if name == "confirm_prepayment" and not _prepaid_enough(referral):
             raise DomainError(
                 "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
             )
-        if name == "schedule":
-            _check_schedule(referral, start_date)
-            referral.start_date = start_date
         before = referral.state
         referral.state = transition.target
         referral.state_changed_at = timezone.now()

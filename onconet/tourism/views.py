@@ -264,7 +264,6 @@ def _transition_form_fields(name: str) -> list[str]:
         "decline": ["comment"],
         "ask_more_info": ["comment"],
         "provide_info": ["comment"],
-        "schedule": ["start_date"],
     }.get(name, [])
 
 
@@ -281,14 +280,12 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "transition":
-                raw_date = request.POST.get("start_date", "")
                 services.referral_transition(
                     user=user,
                     referral=referral,
                     name=request.POST.get("name", ""),
                     comment=request.POST.get("comment", ""),
                     protocol=request.POST.get("protocol", ""),
-                    start_date=date.fromisoformat(raw_date) if raw_date else None,
                     request=request,
                 )
             elif action == "quote":

@@ -35,7 +35,6 @@ TRANSITIONS = {
         _t("send_quote", {S.ACCEPTED}, S.QUOTE_SENT, {C, F}),
         _t("accept_quote", {S.QUOTE_SENT}, S.QUOTE_ACCEPTED, {P, C}),
         _t("confirm_prepayment", {S.QUOTE_ACCEPTED}, S.PREPAID, {F}),
-        _t("schedule", {S.PREPAID}, S.SCHEDULED, {C}),
         _t("arrive", {S.SCHEDULED}, S.ARRIVED, {C}),
         _t("start_treatment", {S.ARRIVED}, S.IN_TREATMENT, {C}),
         _t("complete", {S.IN_TREATMENT}, S.COMPLETED, {C, R}),
@@ -66,7 +65,7 @@ LABELS = {
     "send_quote": _("Send the quote"),
     "accept_quote": _("Accept the quote"),
     "confirm_prepayment": _("Confirm the prepayment"),
-    "schedule": _("Schedule"),
+    "schedule": _("Scheduled by the capacity plan"),  # no one's step: only an approved plan schedules
     "reschedule": _("Start moved by the capacity plan"),
     "arrive": _("Patient arrived"),
     "start_treatment": _("Start treatment"),

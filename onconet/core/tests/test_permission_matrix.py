@@ -249,7 +249,7 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "scheduling:downtime"): rule(SCHEDULE_VIEWERS),
     ("POST", "scheduling:downtime"): rule({A, R1, R2}),  # scheduling.manage_resources
     ("GET", "scheduling:plans"): rule(SCHEDULE_VIEWERS),
-    ("POST", "scheduling:plans"): rule({A, R1, R2}),  # scheduling.plan_schedule
+    ("POST", "scheduling:plans"): rule({A, R1, R2, C}),  # scheduling.run_planner: the department and the office
     ("GET", "scheduling:plan_job [reporter's planner job]"): rule({A, R1}, as404={AN, R2, C}),
     ("GET", "scheduling:plan"): rule(SCHEDULE_VIEWERS - {R2}, as404={R2}),
     ("POST", "scheduling:plan_approve"): rule({A, R1}, as404={R2}),
@@ -312,6 +312,7 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "fhir:everything"): rule(BG_RECORD, as404={P2}),
     ("POST", "fhir:transaction [session]"): rule((), as401=EVERYONE),  # only personal tokens may write
     ("POST", "fhir:transaction [token]"): rule(PARTNERS),  # a partner agent's referral Bundle
+    ("GET", "fhir:unknown"): rule((), as404=EVERYONE),  # a path that is no interaction: 404 once signed in
     # ------------------------------------------------------------ API: core
     ("GET", "/api/v1/me"): rule(EVERYONE),
     ("GET", "/api/v1/regions"): rule(DIRECTORY, empty={IN, P1, P2}),
@@ -696,6 +697,7 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ("GET", "fhir:everything"): lambda w: get(f"/fhir/Patient/{w.patient.pk}/$everything"),
     ("POST", "fhir:transaction [session]"): lambda w: Call("POST", "/fhir/", "{}", "application/fhir+json"),
     ("POST", "fhir:transaction [token]"): _bundle_token,
+    ("GET", "fhir:unknown"): lambda w: get("/fhir/Patient/1/_history"),
 }
 
 V1 = "/api/v1"

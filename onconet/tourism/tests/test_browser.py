@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORD
+from onconet.tourism import services
 from onconet.tourism.models import MessageTemplate, Referral
 from onconet.tourism.tests.conftest import TODAY
 
@@ -85,7 +86,12 @@ def test_referral_from_portal_to_treatment(browser_page, live_server, users, off
     expect(page.locator("#referral-state")).to_have_text("prepaid")
 
     start = (TODAY + timedelta(days=14)).isoformat()
-    step(page, base, "coordinator", referral_id, "schedule", start_date=start)
+    # only an approved capacity plan schedules a referral (the scheduling browser test walks that path)
+    services.referral_schedule(
+        referral=Referral.objects.get(pk=referral_id), planner=users["admin"], start_date=TODAY + timedelta(days=14)
+    )
+    login(page, base, "coordinator")
+    page.goto(f"{base}/office/referrals/{referral_id}/")
     expect(page.locator("#referral-state")).to_have_text("scheduled")
     page.fill("[name=starts_at]", f"{start}T09:00")
     page.fill("[name=ends_at]", f"{start}T12:00")

@@ -21,7 +21,7 @@ def paid_and_scheduled(users, referral, start):
     services.referral_transition(user=users["partner"], referral=referral, name="accept_quote")
     services.payment_record(user=users["finance"], invoice=referral.invoices.get(), amount="16000", paid_on=TODAY)
     services.referral_transition(user=users["finance"], referral=referral, name="confirm_prepayment")
-    services.referral_transition(user=users["coordinator"], referral=referral, name="schedule", start_date=start)
+    services.referral_schedule(referral=referral, planner=users["admin"], start_date=start)
 
 
 def test_funnel_quota_receivables_revenue(users, office):

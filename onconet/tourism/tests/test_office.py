@@ -137,7 +137,9 @@ def test_the_whole_pipeline(users, office):
         step("finance", "confirm_prepayment")
     services.payment_record(user=users["finance"], invoice=invoice, amount="16090", paid_on=TODAY)
     step("finance", "confirm_prepayment")
-    step("coordinator", "schedule", start_date=TODAY + timedelta(days=20))
+    with pytest.raises(DomainError, match="scheduled only by an approved capacity plan"):
+        step("coordinator", "schedule")
+    services.referral_schedule(referral=referral, planner=users["admin"], start_date=TODAY + timedelta(days=20))
     for user, name in (
         ("coordinator", "arrive"),
         ("coordinator", "start_treatment"),
@@ -162,9 +164,7 @@ def test_transitions_out_of_order_or_by_the_wrong_role(users, office):
         services.referral_transition(user=users["partner2"], referral=referral, name="start_review")
     Referral.objects.filter(pk=referral.pk).update(state="prepaid")
     with pytest.raises(DomainError, match="always paid first"):
-        services.referral_transition(
-            user=users["coordinator"], referral=referral, name="schedule", start_date=TODAY + timedelta(days=5)
-        )
+        services.referral_schedule(referral=referral, planner=users["admin"], start_date=TODAY + timedelta(days=5))
     referral.refresh_from_db()
     assert referral.state == "prepaid"
 
@@ -249,14 +249,12 @@ def test_monthly_quota(users, office):
         services.referral_transition(user=users["partner"], referral=referral, name="accept_quote")
         services.payment_record(user=users["finance"], invoice=referral.invoices.get(), amount="32000", paid_on=TODAY)
         services.referral_transition(user=users["finance"], referral=referral, name="confirm_prepayment")
-    services.referral_transition(user=users["coordinator"], referral=first, name="schedule", start_date=start)
+    services.referral_schedule(referral=first, planner=users["admin"], start_date=start)
     with pytest.raises(DomainError, match="quota of 1 proton-25 course"):
-        services.referral_transition(user=users["coordinator"], referral=second, name="schedule", start_date=start)
+        services.referral_schedule(referral=second, planner=users["admin"], start_date=start)
     Referral.objects.filter(pk=second.pk).update(latest_start=start)
     with pytest.raises(InvalidInput, match="after the patient's latest start"):
-        services.referral_transition(
-            user=users["coordinator"], referral=second, name="schedule", start_date=start + timedelta(days=40)
-        )
+        services.referral_schedule(referral=second, planner=users["admin"], start_date=start + timedelta(days=40))
 
 
 def test_documents_are_checked_by_content_and_size(users, office):

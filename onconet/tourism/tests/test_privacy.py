@@ -50,7 +50,7 @@ def treated(users, office):
     invoice = Invoice.objects.get(referral=referral)
     services.payment_record(user=users["finance"], invoice=invoice, amount="16000", paid_on=TODAY)
     step(users, referral, "finance", "confirm_prepayment")
-    step(users, referral, "coordinator", "schedule", start_date=TODAY + timedelta(days=20))
+    services.referral_schedule(referral=referral, planner=users["admin"], start_date=TODAY + timedelta(days=20))
     services.task_create(
         user=users["coordinator"], referral=referral, kind="hotel", title="Hotel for Maria Ivanova", due_on=TODAY
     )

@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 
 from onconet.core import services as core_services
+from onconet.core.errors import DomainError
+from onconet.tourism import services
 from onconet.tourism.models import ForeignPatient, Referral
 from onconet.tourism.tests.conftest import TODAY
 
@@ -117,16 +119,15 @@ def test_transitions_over_the_api(client, users, office):
     assert accepted.json()["state"] == "quote_accepted"
     invoice = accepted.json()["invoices"][0]
     assert invoice["balance"] == "32000.00"
-    # booking before the prepayment is refused
+    # nobody schedules by hand: only an approved capacity plan does, and not before the prepayment
     Referral.objects.filter(pk=referral_id).update(state="prepaid")
-    response = client.post(
-        f"{url}/schedule",
-        data={"start_date": (TODAY + timedelta(days=10)).isoformat()},
-        content_type="application/json",
-        **bearer(users["coordinator"]),
-    )
+    response = client.post(f"{url}/schedule", data={}, content_type="application/json", **bearer(users["coordinator"]))
     assert response.status_code == 409
-    assert "always paid first" in response.json()["detail"]
+    assert "scheduled only by an approved capacity plan" in response.json()["detail"]
+    with pytest.raises(DomainError, match="always paid first"):
+        services.referral_schedule(
+            referral=Referral.objects.get(pk=referral_id), planner=users["admin"], start_date=TODAY + timedelta(days=10)
+        )
     payment = client.post(
         f"{API}/invoices/{invoice['id']}/payments",
         data={"amount": "16000", "paid_on": TODAY.isoformat()},
@@ -143,13 +144,10 @@ def test_transitions_over_the_api(client, users, office):
         ).status_code
         == 404
     )
-    response = client.post(
-        f"{url}/schedule",
-        data={"start_date": (TODAY + timedelta(days=10)).isoformat()},
-        content_type="application/json",
-        **bearer(users["coordinator"]),
+    services.referral_schedule(
+        referral=Referral.objects.get(pk=referral_id), planner=users["admin"], start_date=TODAY + timedelta(days=10)
     )
-    assert response.json()["state"] == "scheduled"
+    assert client.get(f"{API}/referrals/{referral_id}", **bearer(users["partner"])).json()["state"] == "scheduled"
 
 
 def test_rates_companions_consents_over_the_api(client, users, office):
