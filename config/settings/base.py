@@ -225,6 +225,15 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
 JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 120)
 # A queued job no worker took within this time is sent to the broker again (its message was lost).
 JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 600)
+# Scheduling (onconet/scheduling/planner.py, contract v2): the national wait target of each urgency (days from ready
+# to start; a protocol's own target applies when shorter); the weeks of the facility's history the forecast of
+# domestic arrivals is estimated from (0: no forecast), how many days ahead courses are usually known, and the share
+# of plausible futures in which a new foreign course must leave every forecast domestic course as early as without it.
+SCHEDULING_WAIT_TARGETS = {"1": 2, "2": 14, "3": 28}
+SCHEDULING_FORECAST_WEEKS = env_int("SCHEDULING_FORECAST_WEEKS", 8)
+SCHEDULING_FORECAST_LEAD_DAYS = env_int("SCHEDULING_FORECAST_LEAD_DAYS", 7)
+SCHEDULING_PROTECTION = float(env_str("SCHEDULING_PROTECTION", "0.9"))
+
 # Periodic work (run `celery -A config beat`, or `onconet serve` which embeds it): the scheduler's daily re-plan.
 CELERY_BEAT_SCHEDULE = {
     "tourism-anonymise-expired": {

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from onconet.core.models import Facility
 from onconet.scheduling.jobs import plan_facility
-from onconet.scheduling.models import Course, CourseStatus, Downtime, Holiday, Machine, Origin, Protocol
+from onconet.scheduling.models import Beam, Course, CourseStatus, Downtime, Holiday, Machine, Origin, Protocol
 from onconet.scheduling.services import book_course
 
 PROTOCOLS = [
@@ -47,6 +47,9 @@ MACHINES = {
     "FHTC-DIM": [(f"DIM-G{i}", f"Gantry {i}", "proton_gantry", 600) for i in (1, 2, 3)],
     "SPB-PROTON": [("SPB-G1", "Proteus gantry", "proton_gantry", 600)],
 }
+# One cyclotron feeds Dimitrovgrad's three gantry rooms and treats one room at a time: while one patient is
+# irradiated the others are positioned, so the rooms together get less beam than three rooms' hours.
+BEAMS = {"FHTC-DIM": ("DIM-C235", "Cyclotron C235", 1200, ("DIM-G1", "DIM-G2", "DIM-G3"))}
 DOMESTIC = {
     "PROTON-25": 26,
     "PROTON-CSI-30": 3,
@@ -83,10 +86,22 @@ def build_scheduling(*, seed: int) -> int:
         facility = Facility.objects.filter(code=facility_code).first()
         if facility is None:
             continue
+        beam: Beam | None = None
+        fed: tuple[str, ...] = ()
+        if facility_code in BEAMS:
+            beam_code, beam_name, beam_minutes, fed = BEAMS[facility_code]
+            beam = Beam.objects.create(
+                facility=facility, code=beam_code, name=beam_name, minutes_per_weekday=[beam_minutes] * 5 + [0, 0]
+            )
         for code, name, kind, minutes in rows:
             machines.append(
                 Machine.objects.create(
-                    facility=facility, code=code, name=name, kind=kind, minutes_per_weekday=[minutes] * 5 + [0, 0]
+                    facility=facility,
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    minutes_per_weekday=[minutes] * 5 + [0, 0],
+                    beam=beam if code in fed else None,
                 )
             )
     monday = today - dt.timedelta(days=today.weekday())

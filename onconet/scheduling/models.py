@@ -25,6 +25,28 @@ class MachineKind(models.TextChoices):
     CT = "ct", _("CT")
 
 
+class Beam(models.Model):
+    """One accelerator feeding several treatment rooms (a proton cyclotron and its gantries): it treats one room at
+    a time, so the minutes of all its machines together on a date may not exceed its own."""
+
+    scope_region: ClassVar[str] = "facility__region_id"
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="beams", verbose_name=_("facility"))
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    minutes_per_weekday = models.JSONField(
+        _("beam minutes per weekday"), help_text=_("seven numbers, Monday first"), default=list
+    )
+
+    class Meta:
+        ordering = ["facility__name", "code"]
+        verbose_name = _("beam")
+        verbose_name_plural = _("beams")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
 class Machine(models.Model):
     scope_region: ClassVar[str] = "facility__region_id"
 
@@ -38,6 +60,15 @@ class Machine(models.Model):
         _("minutes per weekday"), help_text=_("seven numbers, Monday first"), default=list
     )
     active = models.BooleanField(_("in use"), default=True)
+    beam = models.ForeignKey(
+        Beam,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="machines",
+        verbose_name=_("beam"),
+        help_text=_("the accelerator it shares with other rooms; empty when it has its own"),
+    )
 
     class Meta:
         ordering = ["facility__name", "kind", "code"]
@@ -109,7 +140,9 @@ class Protocol(models.Model):
     minutes = models.PositiveSmallIntegerField(_("minutes of later fractions"))
     machine_kinds = models.JSONField(_("eligible machine kinds"), default=list)
     target_days = models.PositiveSmallIntegerField(
-        _("urgency target, days"), default=14, help_text=_("days from ready to start for a routine course")
+        _("wait target, days"),
+        default=14,
+        help_text=_("the longest wait from ready to start; an urgency's national target applies when it is shorter"),
     )
 
     class Meta:

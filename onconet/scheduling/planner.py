@@ -1,14 +1,18 @@
 """From the database to a solver instance and back: the planner's reads.
 
-Conventions (see the README's scheduling section):
+Conventions (see the README's scheduling section and ../shared/contracts/scheduling.md, version 2):
 - Domestic courses under way are `fixed` (machine, first date, fractions delivered before today).
 - Domestic courses booked but not started are free in a daily re-plan (the solver may move them); after a
   breakdown they stay fixed where they are unless displaced, so the re-plan moves the fewest patients.
-- Foreign courses booked or under way are kept where they are: their future minutes enter the instance as
-  downtime. The contract compares every plan with the plan of the instance without foreign courses, so a
-  foreign patient whose travel is arranged is never moved by the solver and never counted as domestic demand.
-- A partner's quota is the contract's monthly quota less the most starts already booked in any month of the
-  horizon (the contract's format has one quota a month per partner).
+- Foreign courses booked or under way are `fixed` foreign courses: a foreign patient whose travel is arranged is
+  never moved, they stay in the domestic-only reference plan (they are on the machine), and their starts count
+  in their partner's quota of the month they start (the solver counts them).
+- A domestic course's wait target is its protocol's `target_days`, or its urgency's national target
+  (SCHEDULING_WAIT_TARGETS) when that is shorter.
+- The forecast is the facility's own history: its domestic courses that became ready in the last
+  SCHEDULING_FORECAST_WEEKS weeks, grouped by protocol, urgency and eligible machines, as arrivals per week; new
+  foreign courses take only what those arrivals will not need at SCHEDULING_PROTECTION.
+- Machines sharing an accelerator (a `Beam`) carry its id; the beam's minutes bound them together.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch
 
 from onconet.core.models import Facility
@@ -26,12 +31,23 @@ from onconet.scheduling.solver.instance import FORMAT
 DEFAULT_DAYS = 91
 
 
+def wait_targets() -> dict[str, int]:
+    """The national wait target of each urgency, in days from ready to start."""
+    return {str(k): int(v) for k, v in settings.SCHEDULING_WAIT_TARGETS.items()}
+
+
 def build_instance(
-    facility: Facility, today: dt.date, days: int = DEFAULT_DAYS, keep_booked: bool = False, reserve: float = 0.10
+    facility: Facility,
+    today: dt.date,
+    days: int = DEFAULT_DAYS,
+    keep_booked: bool = False,
+    reserve: float = 0.10,
+    forecast_weeks: int | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The instance of `facility` from `today`, and notes on courses that could not be included."""
     end = today + dt.timedelta(days=days - 1)
-    machines = list(Machine.objects.filter(facility=facility, active=True).order_by("code"))
+    targets = wait_targets()
+    machines = list(Machine.objects.filter(facility=facility, active=True).select_related("beam").order_by("code"))
     codes = {m.pk: m.code for m in machines}
     downtime: dict[str, Counter[dt.date]] = defaultdict(Counter)
     for d in Downtime.objects.filter(machine__in=machines, date__gte=today, date__lte=end):
@@ -46,21 +62,15 @@ def build_instance(
     notes: list[str] = []
     courses: list[dict[str, Any]] = []
     partners: dict[str, dict[str, Any]] = {}
-    foreign_starts: Counter[tuple[str, tuple[int, int]]] = Counter()
     for course in courses_qs.order_by("ready_date", "code"):
         p = course.protocol
         eligible = [m.code for m in machines if m.kind in p.machine_kinds]
         bookings = list(course.bookings.all())
         past = [b for b in bookings if b.day.date < today]
         future = [b for b in bookings if b.day.date >= today]
-        if course.origin == Origin.FOREIGN and bookings:
-            for b in future:
-                if b.day.machine_id in codes:
-                    downtime[codes[b.day.machine_id]][b.day.date] += b.minutes
-            if course.referral and course.start_date:
-                foreign_starts[(_partner_key(course), (course.start_date.year, course.start_date.month))] += 1
-            continue
-        if not eligible:
+        start = bookings[0].day.date if bookings else None
+        machine_code = codes.get(bookings[0].day.machine_id) if bookings else None
+        if not eligible and not (course.origin == Origin.FOREIGN and machine_code):
             notes.append(f"{course.code}: no machine of {', '.join(p.machine_kinds)} at {facility.code}")
             continue
         base: dict[str, Any] = {
@@ -70,12 +80,11 @@ def build_instance(
             "fractions": p.fractions,
             "first_minutes": p.first_minutes,
             "minutes": p.minutes,
-            "machines": eligible,
+            "machines": eligible or [machine_code],
         }
         if course.origin == Origin.DOMESTIC:
             base["urgency"] = course.urgency
-            start = bookings[0].day.date if bookings else None
-            machine_code = codes.get(bookings[0].day.machine_id) if bookings else None
+            base["target_days"] = min(p.target_days, targets[str(course.urgency)])
             if past and start and machine_code:
                 base["fixed"] = {"machine": machine_code, "start_date": start.isoformat(), "delivered": len(past)}
             elif keep_booked and future and start and machine_code and len(future) == p.fractions:
@@ -83,27 +92,26 @@ def build_instance(
             else:
                 base["fixed"] = None
             courses.append(base)
+            continue
+        referral = course.referral
+        latest = course.latest_start or (referral.latest_start if referral else None)
+        committed = bool(bookings and start and machine_code and len(past) < p.fractions)
+        if referral is None or (latest is None and not committed):
+            notes.append(f"{course.code}: a foreign course needs the patient's latest start")
+            continue
+        key = _partner_key(course)
+        partners.setdefault(key, {"id": key, "max_courses_per_month": _monthly_quota(course)})
+        foreign = {**base, "partner": key, "value": float(course.value)}
+        if committed and start and machine_code:
+            if machine_code not in foreign["machines"]:
+                foreign["machines"] = [*foreign["machines"], machine_code]
+            foreign["latest_start"] = max(start, latest or start).isoformat()
+            foreign["fixed"] = {"machine": machine_code, "start_date": start.isoformat(), "delivered": len(past)}
         else:
-            referral = course.referral
-            if referral is None or (referral.latest_start is None and course.latest_start is None):
-                notes.append(f"{course.code}: a foreign course needs the patient's latest start")
-                continue
-            key = _partner_key(course)
-            quota = _monthly_quota(course)
-            partners.setdefault(key, {"id": key, "max_courses_per_month": quota})
-            latest = course.latest_start or referral.latest_start
-            courses.append(
-                {
-                    **base,
-                    "partner": key,
-                    "value": float(course.value),
-                    "latest_start": latest.isoformat() if latest else end.isoformat(),
-                }
-            )
-    for key, partner in partners.items():
-        used = max((n for (k, _), n in foreign_starts.items() if k == key), default=0)
-        partner["max_courses_per_month"] = max(0, partner["max_courses_per_month"] - used)
-    instance = {
+            foreign["latest_start"] = latest.isoformat() if latest else end.isoformat()
+        courses.append(foreign)
+    beams = {m.beam.code: m.beam for m in machines if m.beam is not None}
+    instance: dict[str, Any] = {
         "format": FORMAT,
         "start_date": today.isoformat(),
         "days": days,
@@ -111,10 +119,12 @@ def build_instance(
             h.isoformat() for h in Holiday.objects.filter(date__gte=today, date__lte=end).values_list("date", flat=True)
         ],
         "domestic_reserve": reserve,
+        "wait_targets": targets,
         "machines": [
             {
                 "id": m.code,
                 "kind": m.kind,
+                **({"beam": m.beam.code} if m.beam is not None else {}),
                 "minutes_per_weekday": list(m.minutes_per_weekday),
                 "downtime": [
                     {"date": date.isoformat(), "minutes": min(minutes, 1440)}
@@ -123,10 +133,56 @@ def build_instance(
             }
             for m in machines
         ],
+        "beams": [
+            {"id": code, "minutes_per_weekday": list(beam.minutes_per_weekday), "downtime": []}
+            for code, beam in sorted(beams.items())
+        ],
         "partners": sorted(partners.values(), key=lambda p: p["id"]),
         "courses": courses,
     }
+    weeks = int(settings.SCHEDULING_FORECAST_WEEKS) if forecast_weeks is None else forecast_weeks
+    if any(c["origin"] == "foreign" and not c.get("fixed") for c in courses):
+        estimated = forecast_from_history(facility, machines, today, weeks)
+        if estimated is not None:
+            instance["forecast"] = estimated
     return instance, notes
+
+
+def forecast_from_history(
+    facility: Facility, machines: list[Machine], today: dt.date, weeks: int
+) -> dict[str, Any] | None:
+    """The domestic arrivals to expect, from the facility's own last `weeks` weeks: courses by the day they became
+    ready (cancelled ones too — they asked for the machine), grouped into classes of identical courses, per week.
+    None without history (or with `weeks` 0): then foreign courses take what the known courses leave."""
+    if weeks <= 0:
+        return None
+    since = today - dt.timedelta(days=7 * weeks)
+    counts: Counter[tuple[tuple[str, ...], int, int, int, int]] = Counter()
+    history = Course.objects.filter(
+        facility=facility, origin=Origin.DOMESTIC, ready_date__gte=since, ready_date__lt=today
+    ).select_related("protocol")
+    for course in history:
+        p = course.protocol
+        eligible = tuple(m.code for m in machines if m.kind in p.machine_kinds)
+        if eligible:
+            counts[(eligible, course.urgency, p.fractions, p.first_minutes, p.minutes)] += 1
+    if not counts:
+        return None
+    return {
+        "lead_days": int(settings.SCHEDULING_FORECAST_LEAD_DAYS),
+        "protection": float(settings.SCHEDULING_PROTECTION),
+        "classes": [
+            {
+                "machines": list(eligible),
+                "urgency": urgency,
+                "fractions": fractions,
+                "first_minutes": first,
+                "minutes": minutes,
+                "per_week": round(n / weeks, 4),
+            }
+            for (eligible, urgency, fractions, first, minutes), n in sorted(counts.items())
+        ],
+    }
 
 
 def _partner_key(course: Course) -> str:

@@ -4,14 +4,25 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scheduling', '0002_offer_per_facility'),
+        ("scheduling", "0002_offer_per_facility"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='machine',
-            options={'ordering': ['facility__name', 'kind', 'code'], 'permissions': [('view_schedule', 'Can view machine calendars, courses and plans'), ('manage_resources', 'Can manage machines, downtime, holidays and protocols'), ('plan_schedule', 'Can run the planner and approve plans'), ('run_planner', 'Can run the planner (a proposal for the department to approve)'), ('add_foreign_course', 'Can send a prepaid referral to planning'), ('run_simulation', 'Can run capacity simulations and publish capacity offers')], 'verbose_name': 'machine', 'verbose_name_plural': 'machines'},
+            name="machine",
+            options={
+                "ordering": ["facility__name", "kind", "code"],
+                "permissions": [
+                    ("view_schedule", "Can view machine calendars, courses and plans"),
+                    ("manage_resources", "Can manage machines, downtime, holidays and protocols"),
+                    ("plan_schedule", "Can run the planner and approve plans"),
+                    ("run_planner", "Can run the planner (a proposal for the department to approve)"),
+                    ("add_foreign_course", "Can send a prepaid referral to planning"),
+                    ("run_simulation", "Can run capacity simulations and publish capacity offers"),
+                ],
+                "verbose_name": "machine",
+                "verbose_name_plural": "machines",
+            },
         ),
     ]

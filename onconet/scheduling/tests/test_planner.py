@@ -1,0 +1,109 @@
+"""The planner's instance from the database, contract v2: wait targets from the protocol and the urgency, foreign
+courses under way as `fixed` (not downtime), beams, the forecast from the facility's own history; and the
+office's coordinators running the planner of the centres they serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from onconet.scheduling import jobs, services
+from onconet.scheduling.models import Beam, Course, Machine, Origin
+from onconet.scheduling.planner import build_instance
+from onconet.scheduling.solver import parse_instance, solve, verify
+from onconet.scheduling.tests.conftest import TODAY, next_weekday
+
+
+def _domestic(users, sched, ready: dt.date, urgency: int = 3, protocol: str = "proton") -> Course:
+    return services.course_create(
+        user=users["reporter"], facility=sched["klu"], protocol=sched[protocol], ready_date=ready, urgency=urgency
+    )
+
+
+def test_a_course_takes_the_shorter_of_its_protocols_and_its_urgencys_target(users, sched, settings) -> None:
+    settings.SCHEDULING_WAIT_TARGETS = {"1": 2, "2": 14, "3": 28}
+    sched["proton"].target_days = 21
+    sched["proton"].save()
+    urgent, routine = _domestic(users, sched, TODAY, 1), _domestic(users, sched, TODAY, 3)
+    instance, _ = build_instance(sched["klu"], TODAY)
+    by_id = {c["id"]: c for c in instance["courses"]}
+    assert (by_id[urgent.code]["target_days"], by_id[routine.code]["target_days"]) == (2, 21)
+    assert instance["wait_targets"] == {"1": 2, "2": 14, "3": 28}
+    assert instance["format"] == "onconet-schedule/2"
+
+
+def test_a_foreign_course_under_way_is_fixed_and_the_plan_stays_feasible(users, sched, prepaid_referral) -> None:
+    """Version 1 turned it into downtime; laid over a domestic plan that ignored it, a fixed foreign course made
+    `onconet schedule` infeasible. Now it is in the domestic-only reference, and the domestic course goes around it."""
+    course = services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
+    services.plan_approve(user=users["reporter"], plan=jobs.plan_facility(sched["klu"], kind="manual"))
+    course.refresh_from_db()
+    assert course.start_date is not None
+    domestic = _domestic(users, sched, course.start_date)
+    instance, notes = build_instance(sched["klu"], course.start_date + dt.timedelta(days=1))
+    assert notes == []
+    foreign = next(c for c in instance["courses"] if c["id"] == course.code)
+    assert foreign["fixed"] == {"machine": "G1", "start_date": course.start_date.isoformat(), "delivered": 1}
+    assert all(d["minutes"] < 480 for m in instance["machines"] for d in m["downtime"])  # no foreign minutes there
+    plan = solve(parse_instance(instance), "cpsat", 2.0, 0)
+    assert plan["status"] in ("optimal", "feasible")
+    assert verify(instance, plan) == []
+    assert domestic.code in {a["course"] for a in plan["assignments"]}
+
+
+def test_machines_sharing_an_accelerator_carry_its_beam(users, sched) -> None:
+    beam = Beam.objects.create(facility=sched["klu"], code="KLU-C1", name="Cyclotron", minutes_per_weekday=[500] * 7)
+    Machine.objects.filter(pk=sched["g1"].pk).update(beam=beam)
+    services.machine_save(
+        user=users["admin"],
+        facility=sched["klu"],
+        code="G2",
+        name="Gantry 2",
+        kind="proton_gantry",
+        minutes_per_weekday=[480] * 5 + [0, 0],
+    )
+    Machine.objects.filter(code="G2").update(beam=beam)
+    for _ in range(4):
+        _domestic(users, sched, TODAY)
+    instance, _ = build_instance(sched["klu"], TODAY)
+    assert instance["beams"] == [{"id": "KLU-C1", "minutes_per_weekday": [500] * 7, "downtime": []}]
+    assert {m["id"]: m.get("beam") for m in instance["machines"]} == {"G1": "KLU-C1", "G2": "KLU-C1", "L1": None}
+    plan = solve(parse_instance(instance), "greedy", 1.0, 0)
+    assert verify(instance, plan) == []
+
+
+def test_the_forecast_is_the_facilitys_own_recent_arrivals(users, sched, prepaid_referral, settings) -> None:
+    settings.SCHEDULING_FORECAST_WEEKS = 4
+    for weeks_ago in (1, 2, 3, 5):  # the fifth week back is outside the window
+        _domestic(users, sched, TODAY - dt.timedelta(days=7 * weeks_ago), urgency=2)
+    _domestic(users, sched, TODAY - dt.timedelta(days=3), urgency=1, protocol="linac")
+    services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
+    instance, _ = build_instance(sched["klu"], TODAY)
+    forecast: dict[str, Any] = instance["forecast"]
+    assert (forecast["lead_days"], forecast["protection"]) == (7, 0.9)
+    assert forecast["classes"] == [
+        {"machines": ["G1"], "urgency": 2, "fractions": 5, "first_minutes": 60, "minutes": 30, "per_week": 0.75},
+        {"machines": ["L1"], "urgency": 1, "fractions": 3, "first_minutes": 40, "minutes": 20, "per_week": 0.25},
+    ]
+    settings.SCHEDULING_FORECAST_WEEKS = 0
+    assert "forecast" not in build_instance(sched["klu"], TODAY)[0]
+
+
+def test_no_forecast_without_a_new_foreign_course(users, sched) -> None:
+    _domestic(users, sched, TODAY - dt.timedelta(days=7))
+    assert "forecast" not in build_instance(sched["klu"], TODAY)[0]
+
+
+def test_a_coordinator_runs_the_planner_and_only_the_department_approves(users, sched, prepaid_referral) -> None:
+    from onconet.core.errors import NotAllowed
+
+    services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
+    job = jobs.start_plan(user=users["coordinator"], facility=sched["klu"])
+    assert job.kind == "schedule_plan"
+    plan = jobs.plan_facility(sched["klu"], kind="manual", user=users["coordinator"])
+    with pytest.raises(NotAllowed):
+        services.plan_approve(user=users["coordinator"], plan=plan)
+    services.plan_approve(user=users["reporter"], plan=plan)
+    assert Course.objects.get(origin=Origin.FOREIGN).start_date >= next_weekday(TODAY, 0)
