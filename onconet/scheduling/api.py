@@ -283,9 +283,11 @@ def plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     response={200: PlanOut, **ERRORS},
     summary="Approve a proposed plan: write its bookings, all or none (409 when it no longer fits)",
 )
-def plan_approve(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+def plan_approve(request: HttpRequest, plan_id: int, override_offer: bool = False) -> dict[str, Any]:
+    """`override_offer=true` (national admins only, audited) approves foreign starts beyond the published capacity
+    offer of their month; otherwise such a plan is refused with 409 and the months listed."""
     user = request_user(request)
     require_permission(user, "scheduling.plan_schedule", action="approve plans")
     target = get_visible(user, selectors.plans_list(user=user), pk=plan_id)
-    services.plan_approve(user=user, plan=target)
+    services.plan_approve(user=user, plan=target, override_offer=override_offer)
     return _plan_out(selectors.plans_list(user=user).get(pk=target.pk))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -21,8 +22,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from onconet.core.audit import AuditAction, audit_record
-from onconet.core.errors import DomainError, FieldProblem, InvalidInput
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed
 from onconet.core.models import Facility, Job, User
+from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, require_permission, visible
 from onconet.scheduling.models import (
     Booking,
@@ -400,12 +402,58 @@ def course_cancel(*, user: User, course: Course) -> Course:
 # ---------------------------------------------------------------- plans
 
 
-def plan_approve(*, user: User, plan: Plan) -> Plan:
+def offer_excess(plan: Plan) -> list[str]:
+    """Months in which this plan would start more foreign courses on a kind of machine at its facility than the
+    published capacity offer of that month sells (whole courses: the offer's mean rounded down), one line each.
+    Months without a published offer are not limited here (the plan's own guarantee still holds)."""
+    new = {
+        row["course"]: row
+        for row in plan.diff.get("rows", [])
+        if row.get("origin") == Origin.FOREIGN and row["change"] in ("added", "moved")
+    }
+    if not new:
+        return []
+    machines = {m.code: m.kind for m in Machine.objects.filter(facility=plan.facility)}
+    starts: Counter[tuple[str, dt.date]] = Counter()
+    for row in new.values():
+        start = dt.date.fromisoformat(row["start_date"])
+        starts[(machines.get(row["machine"], ""), start.replace(day=1))] += 1
+    lines = []
+    for (kind, month), added in sorted(starts.items()):
+        offer = CapacityOffer.objects.filter(facility=plan.facility, kind=kind, month=month).first()
+        if offer is None:
+            continue
+        booked = (
+            Course.objects.filter(
+                facility=plan.facility,
+                origin=Origin.FOREIGN,
+                machine__kind=kind,
+                start_date__year=month.year,
+                start_date__month=month.month,
+            )
+            .exclude(status=CourseStatus.CANCELLED)
+            .exclude(code__in=list(new))
+            .count()
+        )
+        allowed = int(offer.courses)
+        if booked + added > allowed:
+            lines.append(
+                f"{month:%Y-%m} {kind}: {booked + added} foreign starts, the published offer is {allowed} "
+                f"({booked} booked already)"
+            )
+    return lines
+
+
+def plan_approve(*, user: User, plan: Plan, override_offer: bool = False) -> Plan:
     """Write the plan's bookings: all of them or none. A plan made on a state that has changed since is refused
-    (409) when a booking no longer fits; re-plan then."""
+    (409) when a booking no longer fits; re-plan then. A plan that starts more foreign courses in a month than the
+    published capacity offer sells is refused too, unless a national admin overrides it (`override_offer`, audited):
+    the offer is what the simulation found the centre can take over time without delaying domestic patients."""
     from onconet.tourism.services import referral_schedule
 
     require_permission(user, "scheduling.plan_schedule", action="approve plans")
+    if override_offer and user.role != Role.NATIONAL_ADMIN:
+        raise NotAllowed("Only a national admin may approve foreign starts beyond the published capacity offer.")
     today = timezone.localdate()
     with transaction.atomic():
         plan = get_visible(user, Plan.objects.select_for_update(), pk=plan.pk)
@@ -413,6 +461,14 @@ def plan_approve(*, user: User, plan: Plan) -> Plan:
             raise DomainError(f"The plan is {plan.status}; only a proposed plan can be approved.")
         if plan.plan.get("status") == "infeasible":
             raise DomainError("The plan is infeasible: courses under way do not fit. Record the cause and re-plan.")
+        excess = offer_excess(plan)
+        if excess and not override_offer:
+            raise DomainError(
+                "The plan starts more foreign courses than the published capacity offer: "
+                + "; ".join(excess)
+                + ". Discard it and re-plan, or a national admin may approve it beyond the offer.",
+                errors=[FieldProblem(line, "offer") for line in excess],
+            )
         courses = {
             c.code: c for c in Course.objects.filter(code__in=_plan_course_codes(plan)).select_related("protocol")
         }
@@ -444,7 +500,11 @@ def plan_approve(*, user: User, plan: Plan) -> Plan:
         plan.decided_at = timezone.now()
         plan.save(update_fields=["status", "decided_by", "decided_at"])
         audit_record(
-            actor=user, action=AuditAction.STATE_CHANGE, obj=plan, changes={"status": ["proposed", "approved"]}
+            actor=user,
+            action=AuditAction.STATE_CHANGE,
+            obj=plan,
+            changes={"status": ["proposed", "approved"]},
+            message=("approved beyond the capacity offer: " + "; ".join(excess)) if excess else "",
         )
     return plan
 

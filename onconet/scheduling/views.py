@@ -25,6 +25,7 @@ from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Facility, Job
 from onconet.core.params import date_or_none, id_or_none
+from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import jobs_list
 from onconet.core.uploads import csv_max_bytes, upload_view
@@ -471,6 +472,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "notes": [line for line in plan.note.splitlines() if line.strip()],
             "can_decide": plan.status == PlanStatus.PROPOSED and user.has_perm("scheduling.plan_schedule"),
             "infeasible": result.get("status") == "infeasible",
+            "offer_excess": services.offer_excess(plan) if plan.status == PlanStatus.PROPOSED else [],
+            "may_override": user.role == Role.NATIONAL_ADMIN,
         },
     )
 
@@ -493,7 +496,13 @@ def _decide(request: HttpRequest, pk: int, action: Callable[..., Plan], done: st
 @login_required
 @require_POST
 def plan_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, services.plan_approve, _("The plan was approved and its bookings written."))
+    return _decide(
+        request,
+        pk,
+        services.plan_approve,
+        _("The plan was approved and its bookings written."),
+        override_offer=request.POST.get("override_offer") == "on",
+    )
 
 
 @login_required

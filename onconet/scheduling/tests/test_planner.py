@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from onconet.core.errors import NotAllowed
 from onconet.scheduling import jobs, services
 from onconet.scheduling.models import Beam, Course, Machine, Origin
 from onconet.scheduling.planner import build_instance
@@ -97,8 +98,6 @@ def test_no_forecast_without_a_new_foreign_course(users, sched) -> None:
 
 
 def test_a_coordinator_runs_the_planner_and_only_the_department_approves(users, sched, prepaid_referral) -> None:
-    from onconet.core.errors import NotAllowed
-
     services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
     job = jobs.start_plan(user=users["coordinator"], facility=sched["klu"])
     assert job.kind == "schedule_plan"
@@ -107,3 +106,35 @@ def test_a_coordinator_runs_the_planner_and_only_the_department_approves(users, 
         services.plan_approve(user=users["coordinator"], plan=plan)
     services.plan_approve(user=users["reporter"], plan=plan)
     assert Course.objects.get(origin=Origin.FOREIGN).start_date >= next_weekday(TODAY, 0)
+
+
+def test_approval_refuses_foreign_starts_beyond_the_published_offer_unless_an_admin_overrides(
+    users, sched, prepaid_referral, client
+) -> None:
+    from onconet.core.errors import DomainError
+    from onconet.core.models import AuditEntry
+    from onconet.scheduling.models import CapacityOffer
+
+    course = services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
+    plan = jobs.plan_facility(sched["klu"], kind="manual")
+    row = next(r for r in plan.diff["rows"] if r["course"] == course.code)
+    month = dt.date.fromisoformat(row["start_date"]).replace(day=1)
+    CapacityOffer.objects.create(
+        facility=sched["klu"], kind="proton_gantry", month=month, courses="0.8", ci_low="0.2", ci_high="1.4"
+    )
+    with pytest.raises(DomainError, match=f"{month:%Y-%m} proton_gantry: 1 foreign starts, the published offer is 0"):
+        services.plan_approve(user=users["reporter"], plan=plan)
+    assert not Course.objects.get(pk=course.pk).bookings.exists()
+    with pytest.raises(NotAllowed):
+        services.plan_approve(user=users["reporter"], plan=plan, override_offer=True)
+    client.force_login(users["reporter"])
+    page = client.get(f"/scheduling/plans/{plan.pk}/").content.decode()
+    assert 'id="offer-excess"' in page and 'id="override-offer"' not in page
+    client.force_login(users["admin"])
+    assert 'id="override-offer"' in client.get(f"/scheduling/plans/{plan.pk}/").content.decode()
+    client.post(f"/scheduling/plans/{plan.pk}/approve/", {"override_offer": "on"})
+    plan.refresh_from_db()
+    assert plan.status == "approved"
+    entry = AuditEntry.objects.get(object_type="scheduling.plan", object_id=str(plan.pk))
+    assert entry.actor_username == "admin"
+    assert entry.message.startswith(f"approved beyond the capacity offer: {month:%Y-%m} proton_gantry")
