@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -274,6 +275,7 @@ def simulation_config(
         solver=solver,
         horizon_weeks=SIMULATION_HORIZON_WEEKS,
         tolerance_days=tolerance_days,
+        protection=float(settings.SCHEDULING_PROTECTION),  # the planner's admission policy, so the offer is real
     )
 
 

@@ -154,7 +154,7 @@ def forecast_from_history(
     """The domestic arrivals to expect, from the facility's own last `weeks` weeks: courses by the day they became
     ready (cancelled ones too — they asked for the machine), grouped into classes of identical courses, per week.
     None without history (or with `weeks` 0): then foreign courses take what the known courses leave."""
-    if weeks <= 0:
+    if weeks <= 0 or float(settings.SCHEDULING_PROTECTION) <= 0:
         return None
     since = today - dt.timedelta(days=7 * weeks)
     counts: Counter[tuple[tuple[str, ...], int, int, int, int]] = Counter()

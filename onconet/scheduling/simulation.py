@@ -16,7 +16,10 @@ in the loop:
   are *not* courses of the instance: their remaining minutes are machine downtime, because the contract compares
   against the plan with every foreign course removed and they must keep their place in it. Courses the plan starts
   before the next planning day are started there and then (they become fixed); a foreign request the plan
-  rejects is lost, and so is one whose latest start has passed.
+  rejects is lost, and so is one whose latest start has passed. With `protection` > 0 the instance carries the
+  contract's forecast — the domestic streams' rates — so foreign requests are admitted by the same policy as the
+  database planner's (which estimates the rates from the booked history): only into capacity that domestic
+  patients not yet known will not need. The offer published from the result is then what planning admits.
 - **Every day** (at noon) the courses due start, waits are recorded and expired requests are dropped.
 
 Partner quotas: the contract counts a partner's courses per calendar month among the courses *of the instance*,
@@ -157,6 +160,10 @@ class SimulationConfig:
     warmup_weeks: int = 6
     horizon_weeks: int = 12
     tolerance_days: float = 0.0
+    # The planner's admission policy (contract v2): new foreign courses take only the capacity that the domestic
+    # arrivals not yet known will not need, in this share of plausible futures; 0 admits into what the known
+    # courses leave (version 1). The forecast is the domestic streams' own rates, as the planner's is the history.
+    protection: float = 0.9
 
     @property
     def kind(self) -> str:
@@ -196,6 +203,8 @@ class SimulationConfig:
             out.append(f"solver: must be one of {', '.join(SOLVER_NAMES)}, got {self.solver!r}")
         if self.time_limit <= 0:
             out.append("time_limit: must be positive")
+        if not 0 <= self.protection <= 1:
+            out.append("protection: must be between 0 (no forecast) and 1")
         horizon = 7 * self.horizon_weeks
         for i, s in enumerate(self.domestic):
             path = f"domestic[{i}]"
@@ -266,6 +275,7 @@ class SimulationConfig:
             "warmup_weeks": self.warmup_weeks,
             "horizon_weeks": self.horizon_weeks,
             "tolerance_days": self.tolerance_days,
+            "protection": self.protection,
         }
 
     @classmethod
@@ -283,6 +293,7 @@ class SimulationConfig:
                 "warmup_weeks",
                 "horizon_weeks",
                 "tolerance_days",
+                "protection",
             )
             if k in data
         }
@@ -823,6 +834,9 @@ class _Model:
             "partners": [{"id": p, "max_courses_per_month": q} for p, q in quotas.items()],
             "courses": courses,
         }
+        forecast = self._forecast()
+        if forecast is not None and self.pending:
+            document["forecast"] = forecast
         plan = solve(parse_instance(document), config.solver, config.time_limit, config.seed)
         planned = {a["course"]: a for a in plan["assignments"]}
         self._check_fixed(today, end, planned)
@@ -853,6 +867,30 @@ class _Model:
 
     def _quota(self, partner: str) -> int:
         return next(p.max_courses_per_month for p in self.config.partners if p.id == partner)
+
+    def _forecast(self) -> dict[str, Any] | None:
+        """The domestic arrivals the planner does not know yet, as the contract's forecast: every stream's weekly
+        rate per urgency, ready from the shortest lead on — the same admission policy the database planner uses."""
+        config = self.config
+        if config.protection <= 0 or not config.domestic:
+            return None
+        classes = [
+            {
+                "machines": list(self.setup.machine_ids),
+                "urgency": urgency,
+                "fractions": stream.fractions,
+                "first_minutes": stream.first_minutes,
+                "minutes": stream.minutes,
+                "per_week": float(rate),
+            }
+            for stream in config.domestic
+            for urgency, rate in sorted(stream.rates.items())
+            if rate > 0
+        ]
+        if not classes:
+            return None
+        lead = min(stream.lead_days for stream in config.domestic)
+        return {"lead_days": lead, "protection": config.protection, "classes": classes}
 
     def _course(self, c: _Course) -> dict[str, Any]:
         s = self.setup

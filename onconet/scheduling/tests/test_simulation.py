@@ -174,10 +174,10 @@ def test_level_zero_waits_equal_a_run_without_partners() -> None:
     assert [t for t, _ in sim.foreign_arrivals(cfg, 0, 3)] != [t for t, _ in sim.foreign_arrivals(cfg, 1, 3)]
 
 
-def test_foreign_courses_at_a_busy_machine_lengthen_domestic_waits() -> None:
-    """Foreign courses under way take capacity from later domestic courses: the paired comparison sees it, and
-    the level fails the test of `tolerance_days` = 0."""
-    result = simulate(config(0.9, levels=(0, 20), replications=3))
+def test_without_a_forecast_foreign_courses_at_a_busy_machine_lengthen_domestic_waits() -> None:
+    """Admitted into what the known courses leave (version 1, `protection` 0), foreign courses under way take
+    capacity from later domestic courses: the paired comparison sees it, and the level fails `tolerance_days` = 0."""
+    result = simulate(config(0.9, levels=(0, 20), replications=3, protection=0.0))
     base, busy = result.level(0), result.level(20)
     assert busy.admitted_per_month.mean > 0
     assert busy.utilisation.mean > base.utilisation.mean
@@ -186,6 +186,18 @@ def test_foreign_courses_at_a_busy_machine_lengthen_domestic_waits() -> None:
     assert busy.p95_difference.mean > 0
     assert not busy.passes
     assert result.recommended_level == 0
+
+
+def test_with_the_planners_forecast_the_busy_machine_keeps_its_domestic_waits() -> None:
+    """The same busy machine with the planner's admission policy: foreign requests take only what the forecast
+    domestic arrivals will not need, so the domestic waits are those of level 0 and the offer is what planning
+    would admit."""
+    blind = simulate(config(0.9, levels=(0, 20), replications=3, protection=0.0)).level(20)
+    result = simulate(config(0.9, levels=(0, 20), replications=3))
+    base, busy = result.level(0), result.level(20)
+    assert busy.admitted_per_month.mean < blind.admitted_per_month.mean
+    assert busy.p95_difference.mean <= 0
+    assert busy.mean_wait.mean <= base.mean_wait.mean + 0.05
 
 
 def test_saturated_machine_offers_nothing() -> None:
@@ -258,7 +270,7 @@ def test_config_round_trips_and_is_validated() -> None:
 def test_realised_schedule_respects_capacity_quotas_and_bookings() -> None:
     """Two machines, a Wednesday start: never more minutes than capacity; courses under way never move (the model
     checks every plan against its bookings and would raise)."""
-    cfg = config(1.7, machines=(linac("L1"), linac("L2")), start_date=dt.date(2027, 1, 6), weeks=12)
+    cfg = config(1.7, machines=(linac("L1"), linac("L2")), start_date=dt.date(2027, 1, 6), weeks=12, protection=0.0)
     setup = sim._Setup(cfg)
     model = sim._Model(setup, 8, 0, sim.domestic_arrivals(cfg, 0), sim.foreign_arrivals(cfg, 0, 8))
     result = model.run()
