@@ -309,3 +309,31 @@ def course_with_bookings(queryset: QuerySet[Course]) -> QuerySet[Course]:
     return queryset.prefetch_related(
         Prefetch("bookings", queryset=Booking.objects.select_related("day__machine").order_by("fraction"))
     )
+
+
+def waits_by_urgency(*, user: AnyUser, facility: int | str | None, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """Domestic courses that started in [since, until) in the user's scope, per urgency: how many, their waits
+    (mean, 95th percentile, longest, in days from ready to start) and how many waited longer than their target
+    (the protocol's, or the urgency's national target when shorter) — the shape of a plan's `by_urgency`."""
+    from onconet.scheduling.planner import wait_targets
+
+    targets = wait_targets()
+    qs = visible(user, Course.objects.filter(origin="domestic", start_date__gte=since, start_date__lt=until))
+    if facility:
+        qs = qs.filter(facility_id=facility)
+    waits: dict[str, list[tuple[int, int]]] = {"1": [], "2": [], "3": []}
+    for ready, start, urgency, target in qs.values_list("ready_date", "start_date", "urgency", "protocol__target_days"):
+        if start is not None:  # filtered on start_date: always set here
+            u = str(urgency)
+            waits[u].append(((start - ready).days, min(target, targets[u])))
+    out: dict[str, Any] = {}
+    for u, rows in waits.items():
+        values = sorted(max(0, w) for w, _ in rows)
+        out[u] = {
+            "scheduled": len(values),
+            "wait_days_mean": round(sum(values) / len(values), 1) if values else None,
+            "wait_days_p95": values[min(len(values) - 1, int(0.95 * len(values)))] if values else None,
+            "wait_days_max": values[-1] if values else None,
+            "over_target": sum(1 for w, t in rows if w > t),
+        }
+    return out

@@ -47,10 +47,13 @@ from onconet.scheduling.models import (
     Plan,
     PlanKind,
     PlanStatus,
+    Urgency,
 )
 from onconet.scheduling.selectors import require_view
 
 PAGE_SIZE = 200
+WAIT_WEEKS = 8  # the overview's waits: domestic courses that started in the last eight weeks
+URGENCY_LABELS = [(str(value), label) for value, label in Urgency.choices]  # lazy labels: translated when shown
 DOMESTIC_COLOUR, FOREIGN_COLOUR, DOWNTIME_COLOUR = "#1f6fd1", "#f28c28", "#9aa0a6"
 CHANGES = [
     ("moved", gettext_lazy("moved"), "text-bg-warning"),
@@ -154,6 +157,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "heatmap": _utilisation_heatmap(machines, weeks, cells),
             "bars": _weekly_bars(weeks, rounded["domestic"], rounded["foreign"], rounded["capacity"]),
             "plans": selectors.plans_list(user=user)[:8],
+            "by_urgency": selectors.waits_by_urgency(
+                user=user,
+                facility=facility,
+                since=today - dt.timedelta(weeks=WAIT_WEEKS),
+                until=today + dt.timedelta(1),
+            ),
+            "wait_weeks": WAIT_WEEKS,
+            "urgency_labels": URGENCY_LABELS,
             "facilities": selectors.facilities_with_machines(user=user),
             "facility": facility,
             "kind": kind,
@@ -473,6 +484,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": plan.status == PlanStatus.PROPOSED and user.has_perm("scheduling.plan_schedule"),
             "infeasible": result.get("status") == "infeasible",
             "offer_excess": services.offer_excess(plan) if plan.status == PlanStatus.PROPOSED else [],
+            "by_urgency": metrics.get("domestic", {}).get("by_urgency", {}),
+            "urgency_labels": URGENCY_LABELS,
             "may_override": user.role == Role.NATIONAL_ADMIN,
         },
     )

@@ -139,3 +139,37 @@ def test_approval_refuses_foreign_starts_beyond_the_published_offer_unless_an_ad
     entry = AuditEntry.objects.get(object_type="scheduling.plan", object_id=str(plan.pk))
     assert entry.actor_username == "admin"
     assert entry.message.startswith(f"approved beyond the capacity offer: {month:%Y-%m} proton_gantry")
+
+
+def test_the_overview_and_the_plan_show_waits_per_urgency(users, sched, client) -> None:
+    from onconet.scheduling.selectors import waits_by_urgency
+
+    sched["proton"].target_days = 3
+    sched["proton"].save()
+    for ready, start, urgency in (
+        (TODAY - dt.timedelta(days=20), TODAY - dt.timedelta(days=10), 3),
+        (TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=5), 1),
+    ):
+        course = _domestic(users, sched, ready, urgency)
+        Course.objects.filter(pk=course.pk).update(start_date=start, status="under_way", machine=sched["g1"])
+    waits = waits_by_urgency(user=users["reporter"], facility=None, since=TODAY - dt.timedelta(weeks=8), until=TODAY)
+    assert waits["3"] == {
+        "scheduled": 1,
+        "wait_days_mean": 10.0,
+        "wait_days_p95": 10,
+        "wait_days_max": 10,
+        "over_target": 1,
+    }
+    assert (waits["1"]["over_target"], waits["2"]["scheduled"]) == (0, 0)
+    assert (
+        waits_by_urgency(user=users["reporter2"], facility=None, since=TODAY - dt.timedelta(weeks=8), until=TODAY)["3"][
+            "scheduled"
+        ]
+        == 0
+    )  # another region's courses are not counted
+    client.force_login(users["reporter"])
+    page = client.get("/scheduling/").content.decode()
+    assert 'id="overview-by-urgency"' in page
+    _domestic(users, sched, TODAY, 2)
+    plan = jobs.plan_facility(sched["klu"], kind="manual")
+    assert 'id="plan-by-urgency"' in client.get(f"/scheduling/plans/{plan.pk}/").content.decode()
