@@ -31,7 +31,7 @@ from onconet.scheduling.models import (
     PlanStatus,
     Protocol,
 )
-from onconet.scheduling.planner import DEFAULT_DAYS, build_instance, diff
+from onconet.scheduling.planner import DEFAULT_DAYS, build_instance, diff, replay_document
 from onconet.scheduling.simulation import (
     DomesticStream,
     ForeignPartner,
@@ -124,6 +124,63 @@ def schedule_plan_job(job: Job, progress: Progress) -> dict[str, Any]:
         progress=progress,
     )
     return {"plan": plan.pk, "url": reverse("scheduling:plan", args=[plan.pk]), "counts": plan.diff["counts"]}
+
+
+REPLAY_WEEKS = (4, 8, 13, 26)  # the periods a replay may look back over
+REPLAY_TIME_LIMIT = 2.0  # CP-SAT deterministic seconds per epoch
+
+
+def start_replay(*, user: User, facility: Facility, weeks: int = 13, solver: str = "cpsat") -> Job:
+    """Queue the rolling replay (contract v2) of the facility's own last `weeks` weeks, with and without its
+    foreign courses; the facility must be in the user's scope (404 otherwise)."""
+    require_permission(user, "scheduling.run_planner", action="replay the schedule")
+    facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
+    if weeks not in REPLAY_WEEKS or solver not in ("cpsat", "greedy"):
+        raise InvalidInput(
+            "Choose a period and a solver.",
+            errors=[FieldProblem(f"one of {', '.join(map(str, REPLAY_WEEKS))}", "weeks", weeks)],
+        )
+    params = {"facility": facility.pk, "weeks": weeks, "solver": solver}
+    return job_start(user=user, kind="schedule_replay", params=params, internal=True)
+
+
+@register_job_kind(
+    "schedule_replay", label=_("Schedule replay"), permission="scheduling.run_planner", user_startable=False
+)
+def schedule_replay_job(job: Job, progress: Progress) -> dict[str, Any]:
+    """Live the facility's last weeks again, week by week, with and without the foreign courses it took: did they
+    delay anyone domestic? The report is the contract's (`onconet schedule-replay`)."""
+    from onconet.scheduling.solver.replay import replay
+
+    facility = Facility.objects.get(pk=job.params["facility"])
+    weeks = int(job.params["weeks"])
+    today = timezone.localdate()
+    # The period ends six weeks from now: courses already known for then take part, the measured ones are those
+    # ready before today (the contract leaves the last 42 days unmeasured).
+    since, until = today - dt.timedelta(weeks=weeks), today + dt.timedelta(days=42)
+    progress(2, "reading the history")
+    document = replay_document(facility, since, until)
+    epochs = 2 * -(-document["days"] // 7)
+    done = 0
+
+    def report(message: str) -> None:
+        nonlocal done
+        done += 1
+        progress(min(99, 5 + 94 * done // max(1, epochs)), message)
+
+    result = replay(
+        document,
+        solver=job.params.get("solver", "cpsat"),
+        time_limit=REPLAY_TIME_LIMIT,
+        forecast_weeks=int(settings.SCHEDULING_FORECAST_WEEKS),
+        progress=report,
+    )
+    result["period"] = {"from": since.isoformat(), "measured_until": today.isoformat(), "until": until.isoformat()}
+    result["courses"] = {
+        "domestic": sum(1 for c in document["courses"] if c["origin"] == "domestic"),
+        "foreign": sum(1 for c in document["courses"] if c["origin"] == "foreign"),
+    }
+    return result
 
 
 def daily_replan(today: dt.date | None = None) -> list[Plan]:

@@ -110,7 +110,6 @@ def build_instance(
         else:
             foreign["latest_start"] = latest.isoformat() if latest else end.isoformat()
         courses.append(foreign)
-    beams = {m.beam.code: m.beam for m in machines if m.beam is not None}
     instance: dict[str, Any] = {
         "format": FORMAT,
         "start_date": today.isoformat(),
@@ -120,23 +119,7 @@ def build_instance(
         ],
         "domestic_reserve": reserve,
         "wait_targets": targets,
-        "machines": [
-            {
-                "id": m.code,
-                "kind": m.kind,
-                **({"beam": m.beam.code} if m.beam is not None else {}),
-                "minutes_per_weekday": list(m.minutes_per_weekday),
-                "downtime": [
-                    {"date": date.isoformat(), "minutes": min(minutes, 1440)}
-                    for date, minutes in sorted(downtime[m.code].items())
-                ],
-            }
-            for m in machines
-        ],
-        "beams": [
-            {"id": code, "minutes_per_weekday": list(beam.minutes_per_weekday), "downtime": []}
-            for code, beam in sorted(beams.items())
-        ],
+        **_machines_and_beams(machines, downtime),
         "partners": sorted(partners.values(), key=lambda p: p["id"]),
         "courses": courses,
     }
@@ -269,4 +252,101 @@ def diff(plan: dict[str, Any], facility: Facility, today: dt.date) -> dict[str, 
         "counts": dict(counts),
         "rows": rows,
         "moved_patients": counts["moved"] + counts["shifted"] + counts["unbooked"],
+    }
+
+
+def replay_document(facility: Facility, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """The facility's own history from `since` as a contract instance to replay (`schedule-replay`): its machines,
+    beams, downtime and holidays, the domestic courses that became ready from `since` to `until` and the foreign
+    courses that asked for the machines then, each free (the replay decides when it starts), and the courses already
+    under way on `since` fixed where they were. Cancelled courses are left out."""
+    days = (until - since).days
+    end = until + dt.timedelta(days=70)  # the replay plans as far as the horizon plus 70 days
+    targets = wait_targets()
+    machines = list(Machine.objects.filter(facility=facility, active=True).select_related("beam").order_by("code"))
+    codes = {m.pk: m.code for m in machines}
+    downtime: dict[str, Counter[dt.date]] = defaultdict(Counter)
+    for d in Downtime.objects.filter(machine__in=machines, date__gte=since, date__lte=end):
+        downtime[codes[d.machine_id]][d.date] += d.minutes
+    courses: list[dict[str, Any]] = []
+    partners: dict[str, dict[str, Any]] = {}
+    qs = (
+        Course.objects.filter(facility=facility, ready_date__lt=until)
+        .exclude(status=CourseStatus.CANCELLED)
+        .select_related("protocol", "referral__contract", "referral__service")
+        .prefetch_related(Prefetch("bookings", queryset=Booking.objects.select_related("day").order_by("fraction")))
+    )
+    for course in qs.order_by("ready_date", "code"):
+        p = course.protocol
+        eligible = [m.code for m in machines if m.kind in p.machine_kinds]
+        bookings = list(course.bookings.all())
+        before = [b for b in bookings if b.day.date < since]
+        under_way = bool(before) and len(before) < p.fractions and codes.get(bookings[0].day.machine_id)
+        if course.ready_date < since and not under_way:
+            continue  # done before the period, or never started: not part of it
+        if not eligible:
+            continue
+        base: dict[str, Any] = {
+            "id": course.code,
+            "origin": course.origin,
+            "ready_date": max(course.ready_date, since).isoformat() if under_way else course.ready_date.isoformat(),
+            "fractions": p.fractions,
+            "first_minutes": p.first_minutes,
+            "minutes": p.minutes,
+            "machines": eligible,
+        }
+        if under_way:
+            base["fixed"] = {
+                "machine": codes[bookings[0].day.machine_id],
+                "start_date": bookings[0].day.date.isoformat(),
+                "delivered": len(before),
+            }
+        if course.origin == Origin.DOMESTIC:
+            courses.append(
+                {**base, "urgency": course.urgency, "target_days": min(p.target_days, targets[str(course.urgency)])}
+            )
+            continue
+        latest = course.latest_start or (course.referral.latest_start if course.referral else None)
+        key = _partner_key(course)
+        partners.setdefault(key, {"id": key, "max_courses_per_month": _monthly_quota(course)})
+        latest_start = latest or (course.ready_date + dt.timedelta(days=90))
+        if under_way:
+            latest_start = max(latest_start, bookings[0].day.date)
+        courses.append({**base, "partner": key, "value": float(course.value), "latest_start": latest_start.isoformat()})
+    return {
+        "format": FORMAT,
+        "start_date": since.isoformat(),
+        "days": days,
+        "holidays": [
+            h.isoformat() for h in Holiday.objects.filter(date__gte=since, date__lte=end).values_list("date", flat=True)
+        ],
+        "domestic_reserve": 0.10,
+        "wait_targets": targets,
+        **_machines_and_beams(machines, downtime),
+        "partners": sorted(partners.values(), key=lambda p: p["id"]),
+        "courses": courses,
+    }
+
+
+def _machines_and_beams(machines: list[Machine], downtime: dict[str, Counter[dt.date]]) -> dict[str, Any]:
+    """The instance's `machines` (with their downtime and beam) and `beams`."""
+    beams = {m.beam.code: m.beam for m in machines if m.beam is not None}
+    return {
+        "machines": [
+            {
+                "id": m.code,
+                "kind": m.kind,
+                **({"beam": m.beam.code} if m.beam is not None else {}),
+                "minutes_per_weekday": list(m.minutes_per_weekday),
+                "downtime": [
+                    {"date": date.isoformat(), "minutes": min(minutes, 1440)}
+                    for date, minutes in sorted(downtime[m.code].items())
+                ],
+            }
+            for m in machines
+        ],
+        "beams": [
+            {"id": code, "minutes_per_weekday": list(beam.minutes_per_weekday), "downtime": []}
+            for code, beam in sorted(beams.items())
+        ],
     }

@@ -337,3 +337,15 @@ def waits_by_urgency(*, user: AnyUser, facility: int | str | None, since: dt.dat
             "over_target": sum(1 for w, t in rows if w > t),
         }
     return out
+
+
+def replay_jobs(*, user: AnyUser) -> QuerySet[Job]:
+    """Replays of the facilities the user sees (they list pseudonymous course codes of those facilities)."""
+    if not user.is_authenticated or not user.has_perm("scheduling.view_schedule"):
+        return Job.objects.none()
+    facilities = list(visible(user, Facility.objects.all()).values_list("pk", flat=True))
+    return (
+        Job.objects.filter(kind="schedule_replay", params__facility__in=facilities)
+        .select_related("created_by")
+        .order_by("-pk")
+    )

@@ -19,6 +19,8 @@ urlpatterns = [
     path("simulation/", views.simulation, name="simulation"),
     path("simulation/<int:job_id>/", views.simulation_job, name="simulation_job"),
     path("simulation/<int:job_id>/publish/", views.simulation_publish, name="simulation_publish"),
+    path("replay/", views.replay, name="replay"),
+    path("replay/<int:job_id>/", views.replay_job, name="replay_job"),
     path("foreign/", views.foreign, name="foreign"),
     path("referrals/<int:referral_id>/plan/", views.referral_plan, name="referral_plan"),
 ]

@@ -811,3 +811,106 @@ def simulation_publish(request: HttpRequest, job_id: int) -> HttpResponse:
         return redirect("scheduling:simulation_job", job_id=job.pk)
     messages.success(request, _("The capacity offer was published for %(n)s months.") % {"n": len(offers)})
     return redirect(f"{reverse('scheduling:offer')}?kind={job.params['kind']}&facility={job.params['facility']}")
+
+
+# ================================================================ the rolling replay of the facility's own history
+
+
+@login_required
+def replay(request: HttpRequest) -> HttpResponse:
+    """Start a replay of a facility's last weeks (a background job); the replays run so far."""
+    user = request_user(request)
+    require_view(user)
+    can_run = user.has_perm("scheduling.run_planner")
+    facilities = selectors.facilities_with_machines(user=user)
+    if request.method == "POST":
+        require_permission(user, "scheduling.run_planner", action="replay the schedule")
+        facility_id = _int(request.POST.get("facility"))
+        try:
+            if facility_id is None:
+                raise InvalidInput(_("Choose a facility."))
+            facility = get_visible(user, facilities, pk=facility_id)
+            job = jobs.start_replay(
+                user=user,
+                facility=facility,
+                weeks=_int(request.POST.get("weeks")) or 0,
+                solver=request.POST.get("solver", "cpsat"),
+            )
+        except InvalidInput as exc:
+            messages.error(request, exc.summary())
+        else:
+            return redirect("scheduling:replay_job", job_id=job.pk)
+    page = Paginator(selectors.replay_jobs(user=user), 20).get_page(request.GET.get("page"))
+    names = {f.pk: f for f in facilities}
+    rows = [{"job": job, "facility": names.get(job.params.get("facility"))} for job in page]
+    return render(
+        request,
+        "scheduling/replay.html",
+        {
+            "tab": "replay",
+            "page": page,
+            "rows": rows,
+            "facilities": facilities,
+            "weeks_choices": jobs.REPLAY_WEEKS,
+            "can_run": can_run,
+        },
+    )
+
+
+@login_required
+def replay_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A replay's progress (polled by HTMX; the page reloads when it ends), then waits per urgency with and without
+    the foreign courses side by side and the domestic courses they delayed."""
+    user = request_user(request)
+    require_view(user)
+    job = get_visible(user, selectors.replay_jobs(user=user), pk=job_id)
+    if request.headers.get("HX-Request"):
+        response = render(request, "scheduling/_replay_job.html", {"job": job})
+        if job.is_finished:
+            response["HX-Refresh"] = "true"
+        return response
+    result = job.result if job.status == "succeeded" and job.result else None
+    context: dict[str, Any] = {
+        "tab": "replay",
+        "job": job,
+        "facility": Facility.objects.filter(pk=job.params.get("facility")).first(),
+        "result": result,
+        "urgency_labels": URGENCY_LABELS,
+    }
+    if result:
+        runs = result["runs"]
+        context |= {
+            "alone": runs.get("domestic_only", {}),
+            "mixed": runs.get("with_foreign", {}),
+            "comparison": result.get("comparison", {}),
+            "chart": _replay_chart(runs),
+        }
+    return render(request, "scheduling/replay_job.html", context)
+
+
+def _replay_chart(runs: dict[str, Any]) -> dict[str, Any]:
+    """Grouped bars: per urgency, the mean, 95th percentile and longest wait without and with foreign courses."""
+    measures = (_("mean"), _("p95"), _("max"))
+    labels = [f"{label} · {measure}" for _u, label in URGENCY_LABELS for measure in measures]
+    keys = [(u, key) for u, _label in URGENCY_LABELS for key in ("wait_days_mean", "wait_days_p95", "wait_days_max")]
+
+    def values(run: dict[str, Any]) -> list[float]:
+        by = run.get("by_urgency", {})
+        return [by.get(u, {}).get(key, 0) for u, key in keys]
+
+    return {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"data": [str(_("without foreign patients")), str(_("with foreign patients"))]},
+        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 10, "containLabel": True},
+        "xAxis": {
+            "type": "category",
+            "data": [str(label) for label in labels],
+            "axisLabel": {"interval": 0, "rotate": 30},
+        },
+        "yAxis": {"type": "value", "name": str(_("days"))},
+        "color": [DOMESTIC_COLOUR, FOREIGN_COLOUR],
+        "series": [
+            {"name": str(_("without foreign patients")), "type": "bar", "data": values(runs.get("domestic_only", {}))},
+            {"name": str(_("with foreign patients")), "type": "bar", "data": values(runs.get("with_foreign", {}))},
+        ],
+    }

@@ -258,6 +258,9 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "scheduling:simulation"): rule(SCHEDULE_VIEWERS),
     ("POST", "scheduling:simulation"): rule({A, C}),  # scheduling.run_simulation
     ("GET", "scheduling:simulation_job"): rule(SCHEDULE_VIEWERS),  # simulations hold no patient data
+    ("GET", "scheduling:replay"): rule(SCHEDULE_VIEWERS),
+    ("POST", "scheduling:replay"): rule({A, R1, R2, C}),  # scheduling.run_planner
+    ("GET", "scheduling:replay_job"): rule(SCHEDULE_VIEWERS - {R2}, as404={R2}),  # Kaluga's course codes
     ("POST", "scheduling:simulation_publish"): rule({A, C}),
     ("GET", "scheduling:foreign"): rule(SCHEDULE_VIEWERS),
     ("POST", "scheduling:referral_plan"): rule({A, C}),  # scheduling.add_foreign_course
@@ -620,6 +623,9 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ("GET", "scheduling:simulation"): lambda w: get(u("scheduling:simulation")),
     ("POST", "scheduling:simulation"): lambda w: post(u("scheduling:simulation")),
     ("GET", "scheduling:simulation_job"): lambda w: get(u("scheduling:simulation_job", w.simulation_job.pk)),
+    ("GET", "scheduling:replay"): lambda w: get(u("scheduling:replay")),
+    ("POST", "scheduling:replay"): lambda w: post(u("scheduling:replay")),
+    ("GET", "scheduling:replay_job"): lambda w: get(u("scheduling:replay_job", w.replay_job.pk)),
     ("POST", "scheduling:simulation_publish"): lambda w: post(u("scheduling:simulation_publish", w.simulation_job.pk)),
     ("GET", "scheduling:foreign"): lambda w: get(u("scheduling:foreign")),
     ("POST", "scheduling:referral_plan"): lambda w: post(
@@ -1115,6 +1121,9 @@ def _world(request: pytest.FixtureRequest, role: str) -> SimpleNamespace:
         status="failed",
         created_by=coordinator,
         params={"facility": s["klu"].pk, "kind": "proton_gantry"},
+    )
+    w.replay_job = Job.objects.create(
+        kind="schedule_replay", status="failed", created_by=reporter, params={"facility": s["klu"].pk, "weeks": 4}
     )
     w.report_job = Job.objects.create(
         kind="region_report", status="succeeded", created_by=reporter, params={"region": "RU-KLU", "period": 2023}

@@ -29,6 +29,7 @@ from .verify import verify
 REPORT_FORMAT = "onconet-replay/1"
 EXTRA_DAYS = 70  # the epoch horizon reaches this far past the original one
 MEASURED_BEFORE_END = 42  # courses ready in the last 42 days of the horizon are not measured (they may not start)
+DELAYED_LISTED = 200  # domestic courses that started later with foreign courses, listed in the report
 
 
 @dataclass
@@ -328,6 +329,7 @@ def replay(
     if len(results) == 2:
         later = earlier = 0
         largest = 0
+        delayed: list[dict[str, Any]] = []
         end_day = start + dt.timedelta(days=doc["days"])
         for c in measured:
             if c.get("fixed"):
@@ -340,10 +342,23 @@ def replay(
             later += delay > 0
             earlier += delay < 0
             largest = max(largest, delay)
+            if delay > 0:
+                delayed.append(
+                    {
+                        "course": c["id"],
+                        "urgency": c.get("urgency", 3),
+                        "ready_date": c["ready_date"],
+                        "start_domestic_only": sb.isoformat() if b else None,
+                        "start_with_foreign": sa.isoformat() if a else None,
+                        "delay_days": delay,
+                    }
+                )
+        delayed.sort(key=lambda row: (-row["delay_days"], row["course"]))
         report["comparison"] = {
             "started_later_with_foreign": later,
             "started_earlier_with_foreign": earlier,
             "largest_delay_days": largest,
+            "delayed": delayed[:DELAYED_LISTED],  # the longest delays first; the count above is of all
         }
     report["failed_epochs"] = [{"run": names[w], **f} for w, run in results.items() for f in run.failed]
     return report
