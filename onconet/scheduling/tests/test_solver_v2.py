@@ -432,6 +432,16 @@ def test_the_replay_shows_the_domestic_waits_that_a_forecast_protects():
         "started_later_with_foreign": 1,
         "started_earlier_with_foreign": 0,
         "largest_delay_days": 7,
+        "delayed": [
+            {
+                "course": "D3",
+                "urgency": 1,
+                "ready_date": iso(MONDAY + dt.timedelta(days=21)),
+                "start_domestic_only": iso(MONDAY + dt.timedelta(days=21)),
+                "start_with_foreign": iso(MONDAY + dt.timedelta(days=28)),
+                "delay_days": 7,
+            }
+        ],
     }
     assert blind["runs"]["domestic_only"]["days_over_target"] == 0
     assert blind["runs"]["with_foreign"]["days_over_target"] == 10 * (7 - 2)
