@@ -8,7 +8,8 @@ Uses Debian's chromium through Playwright; writes PNG files into docs/screenshot
 named; the three passport shots come together). TWO_FACTOR_ROLES=medical_reviewer makes the demo's reviewer, whom
 no other shot signs in as, set up an authenticator at sign-in, for the two-factor shots; without it they are
 skipped. The sign-in security shots first lock the interpreter out with wrong passwords, and lift the lock
-afterwards.
+afterwards. The replay shots first start a replay (greedy, so it is quick) from the replay page's form and wait
+until the embedded worker of `onconet serve` has finished it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ SHOTS = [
     ("partner-portal-referrals.png", "partner", "en", "/office/", "#queue-table"),
     ("partner-portal.png", "partner", "ru", "/", "#dashboard-title"),
     ("scheduling-overview.png", "reporter", "en", "/scheduling/", "#utilisation-heatmap canvas"),
+    ("scheduling-overview-ru.png", "reporter", "ru", "/scheduling/", "#overview-by-urgency"),
     ("scheduling-calendar.png", "reporter", "en", "/scheduling/calendar/", "#calendar-week"),
     ("scheduling-offer.png", "coordinator", "en", "/scheduling/offer/", "#offer-chart canvas"),
     ("scheduling-offer-ru.png", "coordinator", "ru", "/scheduling/offer/", "#offer-chart canvas"),
@@ -55,18 +57,33 @@ SHOTS = [
     ("partnerships-accreditations-ru.png", "admin", "ru", "/partnerships/accreditations/", "#accreditations-table"),
     ("partnerships-certified.png", "partner", "en", "/partnerships/certified/", "#certified-list"),
 ]
-# (file name, login, list page, link to open, wait for selector): a record whose id the demo decides
+# shots of SHOTS whose selector is below the fold: scrolled until the card holding it ends at the window's foot
+SCROLLED = {"scheduling-overview-ru.png"}
+# (file name, login, language, list page, link to open, wait for selector): a record whose id the demo decides
 OPENED = [
     (
         "scheduling-simulation.png",
         "coordinator",
+        "en",
         "/scheduling/simulation/",
         "#simulations-table tbody a",
         "#p95-chart canvas",
     ),
-    ("scheduling-plan.png", "reporter", "/scheduling/plans/", "#plans-table tbody a", "#diff-table"),
-    ("office-patient.png", "admin", "/office/patients/", "#patients-table tbody td:first-child a", "#personal-data"),
+    ("scheduling-plan.png", "reporter", "en", "/scheduling/plans/", "#plans-table tbody a", "#diff-table"),
+    ("scheduling-plan-ru.png", "reporter", "ru", "/scheduling/plans/", "#plans-table tbody a", "#plan-by-urgency"),
+    (
+        "office-patient.png",
+        "admin",
+        "en",
+        "/office/patients/",
+        "#patients-table tbody td:first-child a",
+        "#personal-data",
+    ),
 ]
+# (file name, language): the finished replay that replay_shots starts first, as REPLAY_LOGIN, with REPLAY_FORM
+REPLAY_SHOTS = [("scheduling-replay.png", "en"), ("scheduling-replay-ru.png", "ru")]
+REPLAY_LOGIN = "coordinator"
+REPLAY_FORM = {"facility": "MRRC-PROTON", "weeks": "8", "solver": "greedy"}  # greedy: done in seconds
 PASSPORT_SHOTS = ("passport-overview.png", "passport-staff.png", "passport-import-problems.png")
 # (file name, language): the set-up page of a role in TWO_FACTOR_ROLES whose user has no authenticator yet
 TWO_FACTOR_SHOTS = [("two-factor-setup.png", "en"), ("two-factor-setup-ru.png", "ru")]
@@ -133,6 +150,47 @@ def two_factor_shots(browser: Browser, base: str, wanted: set[str] | None) -> No
         context.close()
 
 
+def start_replay(browser: Browser, base: str) -> str:
+    """Start a replay from the replay page's form and wait until it has finished; its page's path."""
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, base, REPLAY_LOGIN)
+    page.goto(f"{base}/scheduling/replay/")
+    facility = page.locator("#replay-facility option", has_text=REPLAY_FORM["facility"]).get_attribute("value")
+    page.select_option("#replay-facility", facility)
+    page.select_option("#replay-weeks", REPLAY_FORM["weeks"])
+    page.select_option("#replay-solver", REPLAY_FORM["solver"])
+    page.click("#start-replay")
+    page.wait_for_url("**/scheduling/replay/*/")
+    path = page.url.removeprefix(base)
+    # the progress card polls every 2 s and reloads the page when the job ends; the chart comes with the result
+    page.wait_for_selector("#replay-chart, #replay-error", timeout=15 * 60_000)
+    if page.query_selector("#replay-error"):
+        raise RuntimeError(f"the replay at {path} failed: {page.inner_text('#replay-error')}")
+    context.close()
+    return path
+
+
+def replay_shots(browser: Browser, base: str, wanted: set[str] | None) -> None:
+    """A finished replay of a facility's last weeks: waits per urgency with and without its foreign courses."""
+    shots = [(name, language) for name, language in REPLAY_SHOTS if wanted is None or name in wanted]
+    if not shots:
+        return
+    path = start_replay(browser, base)
+    for name, language in shots:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        login(page, base, REPLAY_LOGIN, language)
+        page.goto(f"{base}{path}")
+        page.wait_for_selector("#replay-chart canvas")
+        page.wait_for_timeout(600)
+        # the whole page, but only the window's 1280 px: the Russian navigation bar runs wider than the window
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.screenshot(path=str(OUT / name), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
+        print("wrote", OUT / name)
+        context.close()
+
+
 def passport_shots(browser: Browser, base: str) -> None:
     """The passport overview with its check results, a section, and an import with problems."""
     sys.path.insert(0, str(OUT.parent.parent))
@@ -184,18 +242,20 @@ def main(base: str, wanted: set[str] | None = None) -> None:
             login(page, base, username, language)
             page.goto(f"{base}{path}")
             page.wait_for_selector(selector)
+            if name in SCROLLED:
+                page.locator(selector).evaluate("element => element.closest('.card').scrollIntoView({block: 'end'})")
             page.wait_for_timeout(600)  # let charts finish their entry animation
             page.screenshot(path=str(OUT / name))
             print("wrote", OUT / name)
             context.close()
         if locked:
             unlock_sign_in(browser, base, LOCKED_LOGIN)
-        for name, username, path, link, selector in OPENED:
+        for name, username, language, path, link, selector in OPENED:
             if wanted is not None and name not in wanted:
                 continue
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            login(page, base, username)
+            login(page, base, username, language)
             page.goto(f"{base}{path}")
             page.click(link)
             page.wait_for_selector(selector)
@@ -203,6 +263,7 @@ def main(base: str, wanted: set[str] | None = None) -> None:
             page.screenshot(path=str(OUT / name), full_page=True)
             print("wrote", OUT / name)
             context.close()
+        replay_shots(browser, base, wanted)
         two_factor_shots(browser, base, wanted)
         if wanted is None or wanted & set(PASSPORT_SHOTS):
             passport_shots(browser, base)
@@ -216,7 +277,7 @@ if __name__ == "__main__":
     parser.add_argument("--only", nargs="+", metavar="FILE", help="take only these shots (file names)")
     arguments = parser.parse_args()
     known = {shot[0] for shot in SHOTS} | {shot[0] for shot in OPENED} | set(PASSPORT_SHOTS)
-    known |= {name for name, _language in TWO_FACTOR_SHOTS}
+    known |= {name for name, _language in TWO_FACTOR_SHOTS} | {name for name, _language in REPLAY_SHOTS}
     unknown = set(arguments.only or ()) - known
     if unknown:
         parser.error(f"no such shot: {', '.join(sorted(unknown))}")

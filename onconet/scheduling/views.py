@@ -901,7 +901,7 @@ def _replay_chart(runs: dict[str, Any]) -> dict[str, Any]:
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "legend": {"data": [str(_("without foreign patients")), str(_("with foreign patients"))]},
-        "grid": {"left": 10, "right": 20, "top": 40, "bottom": 10, "containLabel": True},
+        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 10, "containLabel": True},
         "xAxis": {
             "type": "category",
             "data": [str(label) for label in labels],
