@@ -65,8 +65,6 @@ def test_logout_is_a_post_and_audited(client, users):
                 "Scheduling",
                 "Partnerships",
                 "Jobs",
-                "Audit log",
-                "Sign-in security",
             ],
         ),
         (
@@ -83,6 +81,12 @@ def test_navigation_by_role(client, users, username, expected):
     assert response.status_code == 200
     labels = [str(item["label"]) for item in response.context["nav_items"]][1:]
     assert labels == expected
+
+
+def test_the_few_tools_are_in_the_user_menu(client, users):
+    tools = [str(item["label"]) for item in login(client, users["admin"]).get("/").context["tool_items"]]
+    assert tools == ["Audit log", "Sign-in security"]
+    assert login(Client(), users["coordinator"]).get("/").context["tool_items"] == []
 
 
 def test_every_role_has_a_dashboard(client, users):
