@@ -754,6 +754,14 @@ def simulation(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _job_progress(request: HttpRequest, job: Any, template: str) -> HttpResponse:
+    """The progress fragment a job page polls (HTMX); once the job ends the page reloads to show its result."""
+    response = render(request, template, {"job": job})
+    if job.is_finished:
+        response["HX-Refresh"] = "true"
+    return response
+
+
 @login_required
 def simulation_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A simulation's progress (polled by HTMX; the page reloads when it ends), then its results and Publish."""
@@ -761,10 +769,7 @@ def simulation_job(request: HttpRequest, job_id: int) -> HttpResponse:
     require_view(user)
     job = get_visible(user, selectors.simulation_jobs(user=user), pk=job_id)
     if request.headers.get("HX-Request"):
-        response = render(request, "scheduling/_simulation_job.html", {"job": job})
-        if job.is_finished:
-            response["HX-Refresh"] = "true"
-        return response
+        return _job_progress(request, job, "scheduling/_simulation_job.html")
     facility = Facility.objects.filter(pk=job.params.get("facility")).first()
     config = job.params.get("config", {})
     result = job.result if job.status == "succeeded" and job.result else None
@@ -865,10 +870,7 @@ def replay_job(request: HttpRequest, job_id: int) -> HttpResponse:
     require_view(user)
     job = get_visible(user, selectors.replay_jobs(user=user), pk=job_id)
     if request.headers.get("HX-Request"):
-        response = render(request, "scheduling/_replay_job.html", {"job": job})
-        if job.is_finished:
-            response["HX-Refresh"] = "true"
-        return response
+        return _job_progress(request, job, "scheduling/_replay_job.html")
     result = job.result if job.status == "succeeded" and job.result else None
     context: dict[str, Any] = {
         "tab": "replay",
