@@ -128,12 +128,16 @@ def upload_gate(request: HttpRequest, *, user: Any, permission: str | None, acti
 
 
 def upload_view(
-    *, permission: str | None, action: str, max_bytes: Callable[[], int]
+    *,
+    permission: str | None,
+    action: str,
+    max_bytes: Callable[[], int],
+    refused: Callable[[HttpRequest, str], HttpResponse] | None = None,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """A page view that takes files (multipart POSTs): signed in, then `upload_gate` (the permission to send it and
     its declared length), then the CSRF check and the view — so the body is parsed only for someone who may send it,
-    up to `max_bytes` a file. The view still checks the object it writes to. A body over the limit answers 413 with
-    the page's message; nothing of it is kept."""
+    up to `max_bytes` a file. The view still checks the object it writes to. A body over the limit answers 413 —
+    the page `refused(request, message)` renders, else a plain refusal page; nothing of it is kept."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         protected = csrf_protect(view)
@@ -150,6 +154,10 @@ def upload_view(
                 return protected(request, *args, **kwargs)
             except (UploadTooLarge, RequestDataTooBig) as exc:  # from the declared length, or cut off while streaming
                 detail = exc.detail if isinstance(exc, UploadTooLarge) else str(exc)
+                if refused is not None:
+                    response = refused(request, detail)
+                    response.status_code = 413
+                    return response
                 return render(request, "upload_refused.html", {"detail": detail, "back": request.path}, status=413)
 
         return csrf_exempt(gated)

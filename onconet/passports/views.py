@@ -7,14 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from onconet.core.errors import DomainError, InvalidInput, NotFound
@@ -23,7 +21,7 @@ from onconet.core.models import FacilityKind, FederalDistrict, Region
 from onconet.core.params import BIGINT_MAX, id_or_none, int_or_none, period_or_none
 from onconet.core.scoping import require_permission, visible
 from onconet.core.selectors import jobs_list
-from onconet.core.uploads import UploadTooLarge, upload_gate
+from onconet.core.uploads import UploadTooLarge, upload_view
 from onconet.passports import export, selectors, services
 from onconet.passports.api import XLSX, export_response, start_import_job
 from onconet.passports.dhis2 import data_value_set
@@ -331,39 +329,35 @@ def section_row(request: HttpRequest, pk: int, section: str, row_id: int | None 
     return response
 
 
-@csrf_exempt  # the CSRF check reads the body: it runs in _import_form, once this user may send one this large
+def _import_max_bytes() -> int:
+    return int(settings.PASSPORT_IMPORT_MAX_MB) * 1024 * 1024
+
+
+def _import_refused(request: HttpRequest, detail: str) -> HttpResponse:
+    """The import form with the refusal on its file field (the body was not read, or was cut off)."""
+    form = ImportForm(data={"period": request.GET.get("period", "")}, files=MultiValueDict())
+    form.is_valid()
+    form.errors.clear()
+    form.errors["file"] = form.error_class([detail])
+    return render(request, "passports/import.html", {"form": form, "max_mb": settings.PASSPORT_IMPORT_MAX_MB})
+
+
+@upload_view(
+    permission="passports.change_passport",
+    action="import passports",
+    max_bytes=_import_max_bytes,
+    refused=_import_refused,
+)
 @login_required
 def passport_import(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     require_permission(user, "passports.change_passport", action="import passports")
-    refusal = ""
     if request.method == "POST":
-        try:
-            upload_gate(
-                request,
-                user=user,
-                permission="passports.change_passport",
-                action="import passports",
-                max_bytes=int(settings.PASSPORT_IMPORT_MAX_MB) * 1024 * 1024,
-            )
-            return _import_form(request)
-        except (UploadTooLarge, RequestDataTooBig) as exc:  # refused from its length, or cut off while streaming
-            refusal = exc.detail if isinstance(exc, UploadTooLarge) else str(exc)
+        return _import_form(request)
     form = ImportForm(initial={"period": timezone.localdate().year - 1})
-    if refusal:  # the body was not read: only the refusal is shown, on the file field
-        form = ImportForm(data={"period": request.GET.get("period", "")}, files=MultiValueDict())
-        form.is_valid()
-        form.errors.clear()
-        form.errors["file"] = form.error_class([refusal])
-    return render(
-        request,
-        "passports/import.html",
-        {"form": form, "max_mb": settings.PASSPORT_IMPORT_MAX_MB},
-        status=413 if refusal else 200,
-    )
+    return render(request, "passports/import.html", {"form": form, "max_mb": settings.PASSPORT_IMPORT_MAX_MB})
 
 
-@csrf_protect
 def _import_form(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     form = ImportForm(request.POST, request.FILES, initial={"period": timezone.localdate().year - 1})
