@@ -2,9 +2,11 @@
 
 A window frees the courses of one phase (domestic or foreign) that start inside a span of days on a group of
 machines, keeps every other course where it is, and lets CP-SAT re-place the freed ones (and unscheduled ones
-that could start there) with the current placement as the hint. A window's answer is taken only when its
-objective is no worse, so the schedule never gets worse than its greedy warm start. Small instances are one
-window covering everything, which CP-SAT can prove optimal.
+that could start there) with the current placement as the hint. Windows hold about WINDOW_COURSES courses each
+(cut by courses, not by days); budget a pass leaves goes to a pass over windows twice as large. A window's answer
+is taken only when its cost is lexicographically no worse, so the schedule never gets worse than its greedy warm
+start. Small instances are one window covering everything, solved with exact lexicographic weights, which CP-SAT
+can prove optimal; the windows of larger ones search with moderate weights (`search_weights`).
 
 Search is bounded by CP-SAT's deterministic time with one worker and a fixed seed, so the same input gives the
 same plan on any machine.
@@ -29,6 +31,8 @@ WINDOW_COURSES = 60
 # Start options per course and model: the earliest ones (a course with many eligible machines and a long horizon
 # would otherwise bring thousands of options, each with a term per fraction).
 MAX_OPTIONS = 150
+# Another pass over larger windows runs while at least this share of the budget is left.
+MIN_PASS_SHARE = 0.1
 
 
 @dataclass
@@ -47,6 +51,9 @@ class Phase:
     penalty: Callable[[int], Cost]  # course index -> lexicographic cost when left out
     limit: Callable[[Usage, int], IntArray]  # minutes left per open position for this phase
     quota_used: Counter[tuple[str, tuple[int, int]]] | None = None
+    # Weights of the levels below the first for the windows of a decomposed instance (None: exact lexicographic
+    # weights everywhere). See `search_weights`.
+    window_weights: tuple[int, ...] | None = None
 
 
 Cost = tuple[int, ...]  # compared lexicographically: the first component matters most
@@ -78,6 +85,32 @@ def lexicographic_weights(costs: Sequence[Sequence[Cost]]) -> tuple[int, ...]:
         spans = spans[:levels]
 
 
+def search_weights(costs: Sequence[Sequence[Cost]], below: Sequence[int]) -> tuple[int, ...]:
+    """Weights for a window's search: the first level exact (it dominates everything below it), the levels below
+    it scalarised with the fixed weights `below`.
+
+    Exact lexicographic weights over four levels reach 10^12 and more, and CP-SAT's search then barely moves from
+    its hint (its bounds and its LP see only the top level). A window solved with moderate weights and *accepted
+    only when its cost tuple is lexicographically no worse* (see `_accept`) keeps the contract's order and finds
+    far better plans within the same budget: on a congested department replayed for half a year, routine courses
+    over target fell from hundreds to none."""
+    spans = 0
+    for options in costs:
+        values = [sum(c[level + 1] * w for level, w in enumerate(below)) for c in options]
+        spans += max(values) - min(values)
+    return (spans + 1, *below)
+
+
+def _accept(chosen: Sequence[Cost], current: Sequence[Cost], levels: int) -> bool:
+    """A window's answer replaces the current placements when the sum of its cost tuples (a course left out costs
+    zero: costs are relative to leaving it out) is lexicographically no worse."""
+    return _total(chosen, levels) <= _total(current, levels)
+
+
+def _total(costs: Sequence[Cost], levels: int) -> Cost:
+    return tuple(sum(c[level] for c in costs) for level in range(levels))
+
+
 def weighted(cost: Cost, weights: Sequence[int]) -> int:
     return sum(c * w for c, w in zip(cost, weights, strict=True))
 
@@ -106,6 +139,36 @@ def machine_groups(calendar: Calendar, indices: Sequence[int]) -> list[list[int]
     return [groups[k] for k in sorted(groups)]
 
 
+def spans(
+    calendar: Calendar, members: Sequence[int], placed: dict[int, Placement], wanted: int, size: int = 0
+) -> list[tuple[int, int]]:
+    """Windows of days [lo, hi) that each hold about `size` (default WINDOW_COURSES) of `members` (by their current
+    start day, or the day they are ready when not placed), overlapping by half; none when `wanted` (the members that
+    can change) is 0.
+
+    Cut by courses, not by days: in a plan made each week most known courses start in its first weeks and the rest
+    of the horizon is nearly empty, so windows of equal length would be one model too large to improve and many
+    empty ones."""
+    if not members or not wanted:
+        return []
+    days = calendar.instance.days
+    courses = calendar.instance.courses
+    anchors = sorted(placed[ci].start_day if ci in placed else earliest_day(calendar, courses[ci]) for ci in members)
+    size = size or WINDOW_COURSES
+    step = max(1, size // 2)
+    result: list[tuple[int, int]] = []
+    for i in range(0, len(anchors), step):
+        lo = anchors[i] if result else 0
+        end = i + size
+        hi = days if end >= len(anchors) else max(lo + 1, anchors[end])
+        if result and hi <= result[-1][1] and lo <= result[-1][0]:
+            continue
+        result.append((lo, hi))
+        if hi >= days:
+            break
+    return result
+
+
 def improve(
     calendar: Calendar,
     usage: Usage,
@@ -122,42 +185,46 @@ def improve(
     total_terms = sum(
         courses[ci].fractions * len(calendar.open_days[mi]) for ci in indices for mi in calendar.eligible(courses[ci])
     )
-    windows: list[tuple[list[int], int, int]] = []
-    if total_terms <= MONOLITHIC_TERMS:
-        windows.append((list(range(len(calendar.instance.machines))), 0, days))
-    else:
-        for group in machine_groups(calendar, indices):
-            members = [ci for ci in indices if calendar.eligible(courses[ci])[0] in group]
-            if not members:
-                continue
-            span = max(2, int(days * WINDOW_COURSES / len(members)))
-            step = max(1, span // 2)
-            windows.extend((group, t, min(days, t + span)) for t in range(0, days, step))
-    if not windows:
-        return Outcome(placed, True, 0.0)
-    per_window = budget / len(windows)
-    optimal = total_terms <= MONOLITHIC_TERMS
+    monolithic = total_terms <= MONOLITHIC_TERMS
+    groups = [list(range(len(calendar.instance.machines)))] if monolithic else machine_groups(calendar, indices)
+    optimal = monolithic
     spent = 0.0
-    for group, lo, hi in windows:
-        group_set = set(group)
-        freed = [
-            ci
-            for ci in indices
-            if (ci in placed and placed[ci].machine in group_set and lo <= placed[ci].start_day < hi)
-            or (
-                ci not in placed
-                and earliest_day(calendar, courses[ci]) < hi
-                and latest_day(calendar, courses[ci]) >= lo
-                and any(mi in group_set for mi in calendar.eligible(courses[ci]))
+    size = WINDOW_COURSES
+    while True:
+        # One pass over windows of `size` courses; the budget a pass leaves (windows proven optimal early) goes to
+        # a pass over windows twice as large, which can move courses further.
+        windows: list[tuple[list[int], int, int]] = []
+        for group in groups:
+            if monolithic:
+                windows.append((group, 0, days))
+                continue
+            members = [ci for ci in indices if calendar.eligible(courses[ci])[0] in group]
+            windows.extend((group, lo, hi) for lo, hi in spans(calendar, members, placed, len(members), size))
+        whole = all(lo == 0 and hi == days for _, lo, hi in windows)
+        for w, (group, lo, hi) in enumerate(windows):
+            group_set = set(group)
+            freed = [
+                ci
+                for ci in indices
+                if (ci in placed and placed[ci].machine in group_set and lo <= placed[ci].start_day < hi)
+                or (
+                    ci not in placed
+                    and earliest_day(calendar, courses[ci]) < hi
+                    and latest_day(calendar, courses[ci]) >= lo
+                    and any(mi in group_set for mi in calendar.eligible(courses[ci]))
+                )
+            ]
+            if not freed:
+                continue
+            share = (budget - spent) / (len(windows) - w)
+            window_optimal, seconds = _solve_window(
+                calendar, usage, freed, placed, phase, group_set, lo, hi, share, seed, exact=monolithic
             )
-        ]
-        if not freed:
-            continue
-        window_optimal, seconds = _solve_window(
-            calendar, usage, freed, placed, phase, group_set, lo, hi, per_window, seed
-        )
-        spent += seconds
-        optimal = optimal and window_optimal
+            spent += seconds
+            optimal = optimal and window_optimal
+        if monolithic or whole or budget - spent < MIN_PASS_SHARE * budget:
+            break
+        size *= 2
     return Outcome(placed, optimal, spent)
 
 
@@ -172,7 +239,11 @@ def _solve_window(
     hi: int,
     budget: float,
     seed: int,
+    *,
+    exact: bool,
 ) -> tuple[bool, float]:
+    """`exact`: the model covers the whole instance and is solved with exact lexicographic weights (it can be
+    proven optimal); otherwise with `phase.window_weights`, when the phase has them."""
     courses = calendar.instance.courses
     days = calendar.instance.days
     current = {ci: placed[ci] for ci in freed if ci in placed}
@@ -183,7 +254,7 @@ def _solve_window(
     slack = max(7, hi - lo)
     limits = {mi: phase.limit(usage, mi) for mi in sorted(group)}
     model = cp_model.CpModel()
-    candidates: dict[int, list[tuple[cp_model.IntVar, int, int, int]]] = {}
+    candidates: dict[int, list[tuple[cp_model.IntVar, int, int, int, Cost]]] = {}
     terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     beam_terms: dict[tuple[int, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     quota_terms: dict[tuple[str, tuple[int, int]], list[cp_model.IntVar]] = defaultdict(list)
@@ -195,7 +266,7 @@ def _solve_window(
     for ci in freed:
         course = courses[ci]
         cur = current.get(ci)
-        options: list[tuple[cp_model.IntVar, int, int, int]] = []
+        options: list[tuple[cp_model.IntVar, int, int, int, Cost]] = []
         found: list[tuple[int, int, int]] = []  # (start day, machine, position)
         for mi in calendar.eligible(course):
             if mi not in group:
@@ -218,13 +289,14 @@ def _solve_window(
         for start_day, mi, k in found:
             bi = calendar.machine_beam[mi]
             var = model.new_bool_var("")
-            options.append((var, mi, int(k), start_day))
+            cost = _minus(phase.cost(ci, start_day), penalty)
+            options.append((var, mi, int(k), start_day, cost))
             for f, load in enumerate(loads):
                 terms[(mi, k + f)].append((load, var))
             if bi >= 0:
                 for day, load in zip(calendar.open_days[mi][k : k + len(loads)].tolist(), loads, strict=True):
                     beam_terms[(bi, day)].append((load, var))
-            objective.append((_minus(phase.cost(ci, start_day), penalty), var))
+            objective.append((cost, var))
             hints.append((var.index, int(cur is not None and cur.machine == mi and cur.pos == k)))
             if phase.quota_used is not None:
                 quota_terms[(str(course.partner), month_of(calendar, start_day))].append(var)
@@ -235,8 +307,10 @@ def _solve_window(
         option_costs.append([zero, *(objective[-j - 1][0] for j in range(len(options)))])
         if cur is not None:
             hint.append(_minus(phase.cost(ci, cur.start_day), phase.penalty(ci)))
-    weights = lexicographic_weights(option_costs)
-    hint_cost = sum(weighted(c, weights) for c in hint)
+    if exact or phase.window_weights is None:
+        weights = lexicographic_weights(option_costs)
+    else:
+        weights = search_weights(option_costs, phase.window_weights)
     _rows(model, terms, lambda key: int(limits[key[0]][key[1]]))
     _beam_rows(model, beam_terms, {bi: usage.beam_free(bi, not phase.domestic) for bi, _ in beam_terms})
     if phase.quota_used is not None:
@@ -249,13 +323,20 @@ def _solve_window(
     solver = _solver(seed, budget)
     status = solver.solve(model)
     accepted = False
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= hint_cost:
-        accepted = True
+    picked: dict[int, tuple[int, int, Cost]] = {}
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        picked = {
+            ci: (mi, k, cost)
+            for ci in freed
+            for var, mi, k, _, cost in candidates.get(ci, [])
+            if solver.boolean_value(var)
+        }
+        accepted = _accept([cost for *_, cost in picked.values()], hint, len(phase.penalty(freed[0])))
+    if accepted:
         for ci in freed:
             placed.pop(ci, None)
-            for var, mi, k, _ in candidates.get(ci, []):
-                if solver.boolean_value(var):
-                    placed[ci] = calendar.placement(ci, mi, k)
+            if ci in picked:
+                placed[ci] = calendar.placement(ci, picked[ci][0], picked[ci][1])
     if phase.quota_used is not None:
         for ci in freed:
             if ci in placed:
@@ -360,10 +441,8 @@ def improve_joint(
         members = [ci for ci in foreign if calendar.eligible(courses[ci])[0] in group]
         if not members:
             continue
-        movable = sum(1 for ci in domestic if ci in placed and placed[ci].machine in group)
-        span = max(2, int(days * WINDOW_COURSES / max(1, len(members) + movable)))
-        step = max(1, span // 2)
-        windows.extend((group, t, min(days, t + span)) for t in range(0, days, step))
+        movable = [ci for ci in domestic if ci in placed and placed[ci].machine in group]
+        windows.extend((group, lo, hi) for lo, hi in spans(calendar, [*members, *movable], placed, len(members)))
     if not windows:
         return Outcome(placed, True, 0.0)
     per_window = budget / len(windows)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from onconet.scheduling.solver import InvalidInstance, parse_instance, solve, verify
 from onconet.scheduling.solver import cpsat as cpsat_module
+from onconet.scheduling.solver.calendar import Calendar
 from onconet.scheduling.solver.cli import dumps
 from onconet.scheduling.solver.replay import replay
 
@@ -280,6 +281,41 @@ def test_cpsat_keeps_every_course_within_its_target_before_it_shortens_waits():
     by = cpsat["metrics"]["domestic"]["by_urgency"]
     assert by["1"] == {"scheduled": 1, "wait_days_mean": 7, "wait_days_p95": 7, "wait_days_max": 7, "over_target": 0}
     assert by["3"] == {"scheduled": 1, "wait_days_mean": 0, "wait_days_p95": 0, "wait_days_max": 0, "over_target": 0}
+
+
+def test_window_by_window_cpsat_keeps_courses_within_their_targets_too():
+    # Each course alone in its window (exact weights would not be used): the scalarised search, accepted only when
+    # lexicographically no worse, still finds the plan with no day over target.
+    doc = instance(
+        [dom("URGENT", 5, 600, urgency=1, target_days=14), dom("ROUTINE", 5, 600, urgency=3, target_days=0)], days=21
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cpsat_module, "MONOLITHIC_TERMS", 0)
+        patch.setattr(cpsat_module, "WINDOW_COURSES", 2)
+        plan = solved(doc, "cpsat")
+    assert plan["status"] == "feasible"
+    assert (placed(plan, "ROUTINE")[1], placed(plan, "URGENT")[1]) == ("2026-01-05", "2026-01-12")
+    assert plan["metrics"]["domestic"]["days_over_target"] == 0
+
+
+def test_windows_hold_a_number_of_courses_not_a_number_of_days():
+    # Nine courses ready in the first week of a 120-day horizon and one in the last month (start days 0 0 0 1 1 2 2
+    # 3 3 105): windows from every second course to the fourth after it, the first from day 0, the last to the
+    # horizon's end; not 120 / (10 / 4) = 48-day windows of which the first would hold nine courses.
+    ready = ["2026-01-05"] * 3 + ["2026-01-06"] * 2 + ["2026-01-07"] * 2 + ["2026-01-08"] * 2 + ["2026-04-20"]
+    doc = instance([dom(f"C{i}", 1, 10, ready=r) for i, r in enumerate(ready)], days=120)
+    calendar = Calendar(parse_instance(doc))
+    assert cpsat_module.spans(calendar, list(range(10)), {}, 10, 4) == [(0, 1), (0, 2), (1, 3), (2, 120)]
+    assert cpsat_module.spans(calendar, list(range(10)), {}, 0, 4) == []
+
+
+def test_a_window_is_taken_only_when_its_cost_is_lexicographically_no_worse():
+    # Costs are relative to leaving the course out: (left out, days over target, weighted wait, tie-break).
+    accept = cpsat_module._accept
+    assert accept([(-1, 0, 9, 81)], [(-1, 1, 2, 4)], 4)  # a day less over target beats any wait
+    assert not accept([(-1, 1, 2, 4)], [(-1, 0, 9, 81)], 4)
+    assert not accept([], [(-1, 5, 50, 0)], 4)  # leaving a course out is worse than scheduling it late
+    assert accept([(-1, 0, 3, 9), (-1, 0, 3, 9)], [(-1, 0, 0, 0), (-1, 0, 6, 36)], 4)  # spreading the wait
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
