@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from onconet.analytics.reports import build, reports_folder
 from onconet.core.jobs import Progress, register_job_kind
@@ -25,7 +26,7 @@ def _links(job: Job, files: dict[str, str]) -> dict[str, Any]:
     "region_report", label=_("Region report"), permission="passports.view_passport", user_startable=False
 )
 def region_report_job(job: Job, progress: Progress) -> dict[str, Any]:
-    progress(10, "drawing")
+    progress(10, gettext_noop("drawing"))
     files = build("region", job.params, job.params.get("language", "en"), reports_folder(job.pk))
     return _links(job, files)
 
@@ -37,6 +38,6 @@ def region_report_job(job: Job, progress: Progress) -> dict[str, Any]:
     user_startable=False,
 )
 def national_report_job(job: Job, progress: Progress) -> dict[str, Any]:
-    progress(10, "drawing")
+    progress(10, gettext_noop("drawing"))
     files = build("national", job.params, job.params.get("language", "en"), reports_folder(job.pk))
     return _links(job, files)

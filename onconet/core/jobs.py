@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from onconet.core.errors import DomainError, InvalidInput
 from onconet.core.models import Job, JobStatus
@@ -108,6 +110,28 @@ class JobKind:
 
 
 _REGISTRY: dict[str, JobKind] = {}
+
+
+# A job's current step is stored as the handler wrote it (in English: the worker does not know who will look); pages
+# show it in the reader's language. A fixed step is a catalogue message (mark it with gettext_noop where it is
+# written); a step with numbers in it is read back by a pattern its app registers.
+_MESSAGES: list[tuple[re.Pattern[str], Callable[[Mapping[str, str]], str]]] = []
+
+
+def register_job_message(pattern: str, render: Callable[[Mapping[str, str]], str]) -> None:
+    """Show a stored step that matches `pattern` (whole) as `render(its named groups)`, in the active language."""
+    _MESSAGES.append((re.compile(pattern), render))
+
+
+def job_message(message: str) -> str:
+    """A job's stored step in the active language (unchanged when nothing knows it)."""
+    if not message:
+        return ""
+    for pattern, render in _MESSAGES:
+        match = pattern.fullmatch(message)
+        if match:
+            return render(match.groupdict())
+    return gettext(message)
 
 
 def register_job_kind(

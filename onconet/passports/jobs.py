@@ -6,6 +6,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from onconet.core.errors import InvalidInput
 from onconet.core.jobs import Progress, job_file_path, job_file_store, register_job_kind
@@ -41,7 +42,7 @@ def passport_import_job(job: Job, progress: Progress) -> dict[str, Any]:
                 % {"days": settings.IMPORT_FILE_RETENTION_DAYS}
             )
         )
-    progress(2, "reading the workbook")
+    progress(2, gettext_noop("reading the workbook"))
     book = read_workbook(path, params.get("filename", path.name))
     result = passport_import(
         book=book,

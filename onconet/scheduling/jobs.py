@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,10 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from onconet.core.errors import FieldProblem, InvalidInput
-from onconet.core.jobs import Progress, register_job_kind
+from onconet.core.jobs import Progress, register_job_kind, register_job_message
 from onconet.core.models import Facility, Job, User
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.services import job_start
@@ -31,7 +34,7 @@ from onconet.scheduling.models import (
     PlanStatus,
     Protocol,
 )
-from onconet.scheduling.planner import DEFAULT_DAYS, build_instance, diff, replay_document
+from onconet.scheduling.planner import DEFAULT_DAYS, build_instance, diff, replay_document, wait_targets
 from onconet.scheduling.simulation import (
     DomesticStream,
     ForeignPartner,
@@ -43,6 +46,30 @@ from onconet.scheduling.simulation import (
 from onconet.scheduling.solver import parse_instance, solve
 
 PLAN_TIME_LIMIT = 5.0  # CP-SAT deterministic seconds for a facility's plan
+
+
+def _replication_step(groups: Mapping[str, str]) -> str:
+    return gettext("replication %(done)s of %(total)s, %(level)s foreign requests a month") % groups
+
+
+def _replay_step(groups: Mapping[str, str]) -> str:
+    run = gettext("with foreign patients") if groups["run"] == "with foreign" else gettext("without foreign patients")
+    day = date_format(dt.date.fromisoformat(groups["date"]), "SHORT_DATE_FORMAT")
+    return gettext(
+        "%(run)s: week %(epoch)s of %(epochs)s (%(day)s), %(courses)s courses, %(started)s start, "
+        "%(foreign)s foreign admitted"
+    ) % {**groups, "run": run, "day": day}
+
+
+# The steps that the simulation and the replay (pure modules, in English) report, read back in the reader's language.
+register_job_message(
+    r"replication (?P<done>\d+)/(?P<total>\d+), (?P<level>\d+) foreign requests/month", _replication_step
+)
+register_job_message(
+    r"replay (?P<run>with foreign|domestic only): epoch (?P<epoch>\d+)/(?P<epochs>\d+) (?P<date>\d{4}-\d\d-\d\d): "
+    r"(?P<courses>\d+) courses, (?P<started>\d+) start, (?P<foreign>\d+) foreign admitted, .*",
+    _replay_step,
+)
 
 
 def start_plan(
@@ -78,7 +105,7 @@ def plan_facility(
     keep = kind == PlanKind.BREAKDOWN
     instance, notes = build_instance(facility, today, days, keep_booked=keep)
     if progress:
-        progress(20, "solving")
+        progress(20, gettext_noop("solving"))
     result = solve(parse_instance(instance), solver, PLAN_TIME_LIMIT)
     if keep and result["status"] == "infeasible":
         # Courses under way pushed by the breakdown do not fit around the fixed bookings: free those not started.
@@ -87,7 +114,7 @@ def plan_facility(
         notes += more
         result = solve(parse_instance(instance), solver, PLAN_TIME_LIMIT)
     if progress:
-        progress(80, "comparing with the bookings")
+        progress(80, gettext_noop("comparing with the bookings"))
     with transaction.atomic():
         plan = Plan.objects.create(
             facility=facility,
@@ -113,7 +140,7 @@ def plan_facility(
 )
 def schedule_plan_job(job: Job, progress: Progress) -> dict[str, Any]:
     facility = Facility.objects.get(pk=job.params["facility"])
-    progress(5, "reading the calendar")
+    progress(5, gettext_noop("reading the calendar"))
     plan = plan_facility(
         facility,
         kind=job.params.get("kind", PlanKind.MANUAL),
@@ -158,7 +185,7 @@ def schedule_replay_job(job: Job, progress: Progress) -> dict[str, Any]:
     # The period ends six weeks from now: courses already known for then take part, the measured ones are those
     # ready before today (the contract leaves the last 42 days unmeasured).
     since, until = today - dt.timedelta(weeks=weeks), today + dt.timedelta(days=42)
-    progress(2, "reading the history")
+    progress(2, gettext_noop("reading the history"))
     document = replay_document(facility, since, until)
     epochs = 2 * -(-document["days"] // 7)
     done = 0
@@ -333,7 +360,13 @@ def simulation_config(
         horizon_weeks=SIMULATION_HORIZON_WEEKS,
         tolerance_days=tolerance_days,
         protection=float(settings.SCHEDULING_PROTECTION),  # the planner's admission policy, so the offer is real
+        wait_targets=_urgency_targets(),
     )
+
+
+def _urgency_targets() -> tuple[int, int, int]:
+    targets = wait_targets()
+    return (targets["1"], targets["2"], targets["3"])
 
 
 def start_simulation(
@@ -410,6 +443,6 @@ def _problem_field(problem: str) -> str:
 )
 def capacity_simulation_job(job: Job, progress: Progress) -> dict[str, Any]:
     config = SimulationConfig.from_dict(job.params["config"])
-    progress(1, "starting")
+    progress(1, gettext_noop("starting"))
     result = simulate(config, lambda fraction, message: progress(100 * fraction, message))
     return result.to_dict()

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -402,9 +403,30 @@ def course_cancel(*, user: User, course: Course) -> Course:
 # ---------------------------------------------------------------- plans
 
 
-def offer_excess(plan: Plan) -> list[str]:
+@dataclass(frozen=True)
+class OfferExcess:
+    """A month in which a plan starts more foreign courses on a kind of machine than the published offer sells."""
+
+    month: dt.date  # its first day
+    kind: str
+    starts: int  # foreign courses starting that month with the plan (booked already and new)
+    offer: int
+    booked: int
+
+    @property
+    def kind_label(self) -> str:
+        return str(MachineKind(self.kind).label) if self.kind in MachineKind.values else self.kind
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} {self.kind}: {self.starts} foreign starts, the published offer is {self.offer} "
+            f"({self.booked} booked already)"
+        )
+
+
+def offer_excess(plan: Plan) -> list[OfferExcess]:
     """Months in which this plan would start more foreign courses on a kind of machine at its facility than the
-    published capacity offer of that month sells (whole courses: the offer's mean rounded down), one line each.
+    published capacity offer of that month sells (whole courses: the offer's mean rounded down), one each.
     Months without a published offer are not limited here (the plan's own guarantee still holds)."""
     new = {
         row["course"]: row
@@ -418,7 +440,7 @@ def offer_excess(plan: Plan) -> list[str]:
     for row in new.values():
         start = dt.date.fromisoformat(row["start_date"])
         starts[(machines.get(row["machine"], ""), start.replace(day=1))] += 1
-    lines = []
+    lines: list[OfferExcess] = []
     for (kind, month), added in sorted(starts.items()):
         offer = CapacityOffer.objects.filter(facility=plan.facility, kind=kind, month=month).first()
         if offer is None:
@@ -437,10 +459,7 @@ def offer_excess(plan: Plan) -> list[str]:
         )
         allowed = int(offer.courses)
         if booked + added > allowed:
-            lines.append(
-                f"{month:%Y-%m} {kind}: {booked + added} foreign starts, the published offer is {allowed} "
-                f"({booked} booked already)"
-            )
+            lines.append(OfferExcess(month, kind, booked + added, allowed, booked))
     return lines
 
 
@@ -465,9 +484,9 @@ def plan_approve(*, user: User, plan: Plan, override_offer: bool = False) -> Pla
         if excess and not override_offer:
             raise DomainError(
                 "The plan starts more foreign courses than the published capacity offer: "
-                + "; ".join(excess)
+                + "; ".join(str(line) for line in excess)
                 + ". Discard it and re-plan, or a national admin may approve it beyond the offer.",
-                errors=[FieldProblem(line, "offer") for line in excess],
+                errors=[FieldProblem(str(line), "offer") for line in excess],
             )
         courses = {
             c.code: c for c in Course.objects.filter(code__in=_plan_course_codes(plan)).select_related("protocol")
@@ -504,7 +523,9 @@ def plan_approve(*, user: User, plan: Plan, override_offer: bool = False) -> Pla
             action=AuditAction.STATE_CHANGE,
             obj=plan,
             changes={"status": ["proposed", "approved"]},
-            message=("approved beyond the capacity offer: " + "; ".join(excess)) if excess else "",
+            message=("approved beyond the capacity offer: " + "; ".join(str(line) for line in excess))
+            if excess
+            else "",
         )
     return plan
 

@@ -164,6 +164,8 @@ class SimulationConfig:
     # arrivals not yet known will not need, in this share of plausible futures; 0 admits into what the known
     # courses leave (version 1). The forecast is the domestic streams' own rates, as the planner's is the history.
     protection: float = 0.9
+    # Days from ready to start that each urgency (1, 2, 3) may wait: the planner's national targets.
+    wait_targets: tuple[int, int, int] = (2, 14, 28)
 
     @property
     def kind(self) -> str:
@@ -205,6 +207,8 @@ class SimulationConfig:
             out.append("time_limit: must be positive")
         if not 0 <= self.protection <= 1:
             out.append("protection: must be between 0 (no forecast) and 1")
+        if len(self.wait_targets) != len(URGENCIES) or any(t < 0 for t in self.wait_targets):
+            out.append("wait_targets: one target ≥ 0 days for each urgency 1, 2, 3")
         horizon = 7 * self.horizon_weeks
         for i, s in enumerate(self.domestic):
             path = f"domestic[{i}]"
@@ -276,6 +280,7 @@ class SimulationConfig:
             "horizon_weeks": self.horizon_weeks,
             "tolerance_days": self.tolerance_days,
             "protection": self.protection,
+            "wait_targets": {str(u): t for u, t in zip(URGENCIES, self.wait_targets, strict=False)},
         }
 
     @classmethod
@@ -299,6 +304,8 @@ class SimulationConfig:
         }
         if "levels" in data:
             optional["levels"] = tuple(int(v) for v in data["levels"])
+        if "wait_targets" in data:
+            optional["wait_targets"] = tuple(int(data["wait_targets"][str(u)]) for u in URGENCIES)
         return cls(
             machines=tuple(dict(m) for m in data["machines"]),
             start_date=_date(data["start_date"]),
@@ -394,6 +401,8 @@ class ReplicationResult:
     foreign_utilisation: float  # the foreign part of it
     domestic_backlog: float  # mean number of domestic courses known but not started, after the warm-up
     admitted_by_month: Mapping[str, int]  # "YYYY-MM" → foreign courses started (after the warm-up)
+    # urgency "1".."3" → its domestic waits and how many started later than the urgency's target
+    by_urgency: Mapping[str, UrgencyWaits] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -411,6 +420,29 @@ class ReplicationResult:
             "foreign_utilisation": _round(self.foreign_utilisation, 4),
             "domestic_backlog": _round(self.domestic_backlog),
             "admitted_by_month": dict(self.admitted_by_month),
+            "by_urgency": {u: w.to_dict() for u, w in self.by_urgency.items()},
+        }
+
+
+@dataclass(frozen=True)
+class UrgencyWaits:
+    """The domestic courses of one urgency started in one run (after the warm-up)."""
+
+    waits: tuple[int, ...]
+    target: int
+
+    @property
+    def over_target(self) -> int:
+        return sum(1 for w in self.waits if w > self.target)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "started": len(self.waits),
+            "wait_days_mean": _round(statistics.fmean(self.waits)) if self.waits else 0,
+            "wait_days_p95": percentile(list(self.waits), 95),
+            "wait_days_max": max(self.waits, default=0),
+            "over_target": self.over_target,
+            "target_days": self.target,
         }
 
 
@@ -449,6 +481,26 @@ class LevelResult:
     by_month: tuple[MonthOffer, ...]
     replications: tuple[ReplicationResult, ...]
 
+    def by_urgency(self) -> dict[str, dict[str, Any]]:
+        """Per urgency, the mean over replications of each run's mean, p95 and longest wait and of its courses
+        over target (with the 95 % interval of the p95)."""
+        out: dict[str, dict[str, Any]] = {}
+        for u in (str(u) for u in URGENCIES):
+            runs = [r.by_urgency[u].to_dict() for r in self.replications if u in r.by_urgency]
+            if not runs:
+                continue
+            p95 = mean_ci([float(r["wait_days_p95"]) for r in runs], floor=0)
+            out[u] = {
+                "started": _round(statistics.fmean(r["started"] for r in runs)),
+                "wait_days_mean": _round(statistics.fmean(r["wait_days_mean"] for r in runs)),
+                "wait_days_p95": _round(p95.mean),
+                "wait_days_p95_ci_high": _round(p95.ci_high),
+                "wait_days_max": _round(statistics.fmean(r["wait_days_max"] for r in runs)),
+                "over_target": _round(statistics.fmean(r["over_target"] for r in runs)),
+                "target_days": runs[0]["target_days"],
+            }
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "level": self.level,
@@ -464,6 +516,7 @@ class LevelResult:
             "foreign_utilisation": self.foreign_utilisation.to_dict(),
             "domestic_backlog": self.domestic_backlog.to_dict(),
             "by_month": [m.to_dict() for m in self.by_month],
+            "by_urgency": self.by_urgency(),
             "replications": [r.to_dict() for r in self.replications],
         }
 
@@ -718,6 +771,7 @@ class _Model:
         self.used_domestic = [[0] * setup.days for _ in range(n)]
         self.used_foreign = [[0] * setup.days for _ in range(n)]
         self.waits: list[int] = []
+        self.urgency_waits: dict[int, list[int]] = {u: [] for u in URGENCIES}
         self.admitted: list[_Course] = []
         self.offered = 0
         self.lost = 0
@@ -749,6 +803,10 @@ class _Model:
             foreign_utilisation=used_for / capacity if capacity else 0.0,
             domestic_backlog=self.backlog / (s.days - s.warmup),
             admitted_by_month=dict(sorted(by_month.items())),
+            by_urgency={
+                str(u): UrgencyWaits(tuple(self.urgency_waits[u]), target)
+                for u, target in zip(URGENCIES, self.config.wait_targets, strict=True)
+            },
         )
 
     # Processes --------------------------------------------------------------------------------------------
@@ -781,6 +839,7 @@ class _Model:
                         self.admitted.append(course)
                 elif measured:
                     self.waits.append(day - course.ready)
+                    self.urgency_waits[course.urgency].append(day - course.ready)
             expired = [c for c in self.pending if c.latest <= day]
             if expired:
                 self.pending = [c for c in self.pending if c.latest > day]
@@ -830,6 +889,7 @@ class _Model:
             "days": s.horizon,
             "holidays": s.holidays,
             "domestic_reserve": config.domestic_reserve,
+            "wait_targets": {str(u): t for u, t in zip(URGENCIES, config.wait_targets, strict=True)},
             "machines": machines,
             "partners": [{"id": p, "max_courses_per_month": q} for p, q in quotas.items()],
             "courses": courses,

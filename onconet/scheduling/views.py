@@ -49,6 +49,7 @@ from onconet.scheduling.models import (
     PlanStatus,
     Urgency,
 )
+from onconet.scheduling.reasons import reason_text
 from onconet.scheduling.selectors import require_view
 
 PAGE_SIZE = 200
@@ -106,10 +107,11 @@ def _weekly_bars(
     names = [str(_("domestic")), str(_("foreign")), str(_("capacity"))]
     return {
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"data": names},
-        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 10, "containLabel": True},
+        # The legend below the chart: above it, it covered the axis name.
+        "legend": {"data": names, "bottom": 0},
+        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
         "xAxis": {"type": "category", "data": weeks},
-        "yAxis": {"type": "value", "name": str(_("hours"))},
+        "yAxis": {"type": "value", "name": str(_("hours")), "nameTextStyle": {"align": "left"}},
         "color": [DOMESTIC_COLOUR, FOREIGN_COLOUR, "#3d405b"],
         "series": [
             {"name": names[0], "type": "bar", "stack": "booked", "data": domestic},
@@ -473,7 +475,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tab": "plans",
             "plan": plan,
             "counts": _plan_counts(plan),
-            "rows": plan.diff.get("rows", []),
+            "rows": [
+                {**row, "reason": reason_text(row["reason"])} if row.get("reason") else row
+                for row in plan.diff.get("rows", [])
+            ],
             "result": result,
             "domestic": metrics.get("domestic", {}),
             "foreign": metrics.get("foreign", {}),
@@ -656,20 +661,30 @@ def _p95_chart(levels: list[dict[str, Any]], labels: tuple[str, str, str]) -> di
     x = [str(row["level"]) for row in levels]
     low = [row["p95_ci_low"] for row in levels]
     return {
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": [labels[0], labels[1]]},
+        # Item tooltips on the mean only: the band is drawn as a stack (low + width), whose values mean nothing alone.
+        "tooltip": {"trigger": "item"},
+        "legend": {"data": [labels[0], labels[1]], "right": 10},
         "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
         "xAxis": {"type": "category", "data": x, "name": labels[2], "nameLocation": "middle", "nameGap": 25},
-        "yAxis": {"type": "value", "name": str(_("days"))},
+        "yAxis": {"type": "value", "name": str(_("days")), "nameTextStyle": {"align": "left"}},
         "color": [DOMESTIC_COLOUR, DOMESTIC_COLOUR],
         "series": [
-            {"name": "low", "type": "line", "data": low, "stack": "ci", "symbol": "none", "lineStyle": {"opacity": 0}},
+            {
+                "name": labels[1],
+                "type": "line",
+                "data": low,
+                "stack": "ci",
+                "symbol": "none",
+                "silent": True,
+                "lineStyle": {"opacity": 0},
+            },
             {
                 "name": labels[1],
                 "type": "line",
                 "data": [round(row["p95_ci_high"] - row["p95_ci_low"], 3) for row in levels],
                 "stack": "ci",
                 "symbol": "none",
+                "silent": True,
                 "lineStyle": {"opacity": 0},
                 "areaStyle": {"opacity": 0.2},
             },
@@ -791,6 +806,8 @@ def simulation_job(request: HttpRequest, job_id: int) -> HttpResponse:
         context |= {
             "levels": levels,
             "recommended": recommended,
+            "baseline": levels[0],
+            "urgency_labels": URGENCY_LABELS,
             "p95_chart": _p95_chart(levels, (str(_("domestic p95 wait")), str(_("95 % CI")), level_axis)),
             "admitted_chart": _admitted_chart(
                 levels, (str(_("foreign requests")), str(_("foreign courses started")), level_axis)

@@ -48,6 +48,38 @@
     });
   });
 
+  // Numbers in charts as the page's language writes them (85,3 in Russian): value axes, tooltips, and labels
+  // whose server-side formatter is a template with {c}.
+  var numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
+  function formatNumber(value) {
+    return typeof value === "number" ? numberFormat.format(value) : value;
+  }
+  function localiseNumbers(option) {
+    var axes = [].concat(option.xAxis || [], option.yAxis || []);
+    axes.forEach(function (axis) {
+      if (axis.type === "value") {
+        axis.axisLabel = axis.axisLabel || {};
+        if (!axis.axisLabel.formatter) axis.axisLabel.formatter = formatNumber;
+      }
+    });
+    if (option.tooltip && !option.tooltip.valueFormatter) option.tooltip.valueFormatter = formatNumber;
+    [].concat(option.series || []).forEach(function (series) {
+      var label = series.label;
+      if (label && typeof label.formatter === "string" && label.formatter.indexOf("{c}") !== -1) {
+        var template = label.formatter;
+        label.formatter = function (params) {
+          var value = Array.isArray(params.value) ? params.value[params.value.length - 1] : params.value;
+          return template.replace("{c}", formatNumber(value));
+        };
+      } else if (label && label.show && !label.formatter && series.type !== "pie") {
+        label.formatter = function (params) {
+          return formatNumber(Array.isArray(params.value) ? params.value[params.value.length - 1] : params.value);
+        };
+      }
+    });
+    return option;
+  }
+
   // Charts: <div class="chart" data-chart="bar" data-source="json-script-id">.
   if (window.echarts) {
     document.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -58,7 +90,7 @@
       window.addEventListener("resize", function () { chart.resize(); });
       if (el.getAttribute("data-chart") === "option") {
         // A complete ECharts option built by the server; data items may carry a url to drill down to.
-        chart.setOption(data);
+        chart.setOption(localiseNumbers(data));
         chart.on("click", function (params) {
           if (params.data && params.data.url) { window.location.href = params.data.url; }
         });
@@ -70,7 +102,7 @@
         grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
         xAxis: { type: "value" },
         yAxis: { type: "category", data: data.labels, inverse: true },
-        series: [{ type: "bar", data: data.values, label: { show: true, position: "right" } }]
+        series: [{ type: "bar", data: data.values, label: { show: true, position: "right", formatter: function (p) { return formatNumber(p.value); } } }]
       });
       window.addEventListener("resize", function () { chart.resize(); });
     });

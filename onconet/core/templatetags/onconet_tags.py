@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from onconet.core.jobs import job_message
+
 register = template.Library()
 
 
@@ -42,6 +44,12 @@ def page_query(context: dict[str, Any], page: int) -> str:
 @register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter(name="job_message")
+def job_message_filter(message: str) -> str:
+    """A job's current step in the reader's language."""
+    return job_message(message)
 
 
 @register.filter

@@ -5,12 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conftest import make_facility
 from onconet.core import jobs, services
 from onconet.core.jobs import execute_job, register_job_kind
 from onconet.core.models import FacilityKind, Job, JobStatus
+from onconet.scheduling import jobs as scheduling_jobs  # noqa: F401  (registers the scheduler's steps)
 
 
 @pytest.mark.django_db
@@ -220,3 +221,22 @@ def test_a_job_whose_message_never_reached_the_broker_is_sent_again(
     execute_job(sent[0])
     assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
     assert tasks.watch_jobs()["resent"] == []
+
+
+def test_a_jobs_step_reads_in_the_readers_language():
+    replay_step = (
+        "replay with foreign: epoch 3/26 2026-03-02: 212 courses, 14 start, 2 foreign admitted, feasible, "
+        "2.1 s (CP-SAT 1.40 det. s)"
+    )
+    with translation.override("ru"):
+        assert jobs.job_message("solving") == "расчёт плана"
+        assert jobs.job_message("replication 2/5, 4 foreign requests/month") == (
+            "повтор 2 из 5, 4 иностранных заявок в месяц"
+        )
+        assert jobs.job_message(replay_step) == (
+            "с иностранными пациентами: неделя 3 из 26 (02.03.2026), курсов: 212, начинают: 14, принято иностранных: 2"
+        )
+        assert jobs.job_message("a step nobody registered") == "a step nobody registered"
+        assert jobs.job_message("") == ""
+    with translation.override("en"):
+        assert jobs.job_message("solving") == "solving"

@@ -254,6 +254,25 @@ def test_progress_and_json_result(moderate: sim.SimulationResult) -> None:
     json.dumps(moderate.to_dict())
 
 
+def test_waits_per_urgency_add_up_to_the_domestic_waits_and_count_courses_over_their_target() -> None:
+    cfg = config(0.8, levels=(0,), replications=2, weeks=10, warmup_weeks=2, wait_targets=(0, 1, 2))
+    result = simulate(cfg)
+    row = result.level(0)
+    for r in row.replications:
+        by = r.by_urgency
+        assert sorted(w for u in ("1", "2", "3") for w in by[u].waits) == sorted(r.waits)
+        for u, target in zip(("1", "2", "3"), (0, 1, 2), strict=True):
+            assert by[u].over_target == sum(1 for w in by[u].waits if w > target)
+            assert by[u].to_dict()["wait_days_max"] == max(by[u].waits, default=0)
+    summary = row.to_dict()["by_urgency"]
+    runs = [r.by_urgency["3"].to_dict() for r in row.replications]
+    assert summary["3"]["over_target"] == round(sum(x["over_target"] for x in runs) / 2, 2)
+    assert summary["3"]["target_days"] == 2
+    assert sum(x["over_target"] for x in runs) > 0  # at 80 % load a routine course waits more than 2 days
+    with pytest.raises(ValueError, match="wait_targets"):
+        simulate(replace(cfg, wait_targets=(2, -1, 28)))
+
+
 def test_config_round_trips_and_is_validated() -> None:
     cfg = config(0.7)
     assert SimulationConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg

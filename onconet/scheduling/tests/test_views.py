@@ -497,6 +497,10 @@ def test_simulation_runs_shows_results_and_publishes(client, users, sched):
     assert "publish-offer" in body
     assert [row["level"] for row in page.context["levels"]] == [0, 2]
     assert page.context["p95_chart"]["series"][2]["data"] == [row["p95_mean"] for row in page.context["levels"]]
+    # Waits per urgency: without foreign patients → at the recommended level, against the national targets.
+    assert 'id="simulation-by-urgency"' in body
+    assert page.context["baseline"]["by_urgency"]["3"]["target_days"] == 28
+    assert set(page.context["recommended"]["by_urgency"]) <= {"1", "2", "3"}
     client.force_login(users["analyst"])
     assert "publish-offer" not in client.get(response.url).content.decode()
     assert client.post(f"/scheduling/simulation/{job.pk}/publish/").status_code == 403
