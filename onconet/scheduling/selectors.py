@@ -17,6 +17,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from onconet.core.models import Facility, Job
 from onconet.core.scoping import AnyUser, require_permission, visible
 from onconet.scheduling.models import (
+    Beam,
     Booking,
     CapacityOffer,
     Course,
@@ -45,7 +46,7 @@ def monday(day: dt.date) -> dt.date:
 def machines_list(
     *, user: AnyUser, facility: int | str | None = None, kind: str | None = None, active_only: bool = False
 ) -> QuerySet[Machine]:
-    qs = visible(user, Machine.objects.select_related("facility__region"))
+    qs = visible(user, Machine.objects.select_related("facility__region", "beam"))
     if facility:
         qs = qs.filter(facility_id=facility)
     if kind:
@@ -220,6 +221,52 @@ def weekly_utilisation(machines: list[Machine], first: dt.date, weeks: int = 8) 
             row.domestic += load.domestic
             row.foreign += load.foreign
         out[machine.pk] = rows
+    return out
+
+
+@dataclass
+class BeamLoad:
+    """One accelerator and the treatment rooms it feeds, with its booked share in each of the coming weeks."""
+
+    beam: Beam
+    machines: list[Machine]
+    weeks: list[WeekLoad]
+
+    @property
+    def hours_a_week(self) -> float:
+        return sum(int(m) for m in self.beam.minutes_per_weekday or []) / 60
+
+
+def beam_loads(*, user: AnyUser, facility: int | str | None, first: dt.date, weeks: int = 8) -> list[BeamLoad]:
+    """The beams the user may see (of one facility, or all) with the minutes booked on all their machines ÷ the
+    beam's own minutes (nothing on a holiday), week by week from the week of `first`."""
+    qs = visible(user, Beam.objects.select_related("facility").prefetch_related("machines"))
+    if facility:
+        qs = qs.filter(facility_id=facility)
+    beams = list(qs)
+    if not beams:
+        return []
+    start = monday(first)
+    end = start + dt.timedelta(days=7 * weeks - 1)
+    holidays = set(Holiday.objects.filter(date__gte=start, date__lte=end).values_list("date", flat=True))
+    booked: dict[tuple[int, dt.date, str], int] = defaultdict(int)
+    for row in (
+        Booking.objects.filter(day__machine__beam__in=beams, day__date__gte=start, day__date__lte=end)
+        .values("day__machine__beam_id", "day__date", "course__origin")
+        .annotate(minutes=Sum("minutes"))
+    ):
+        booked[(row["day__machine__beam_id"], row["day__date"], row["course__origin"])] += row["minutes"] or 0
+    out: list[BeamLoad] = []
+    for beam in beams:
+        rows = [WeekLoad(iso_week(start + dt.timedelta(weeks=n)), start + dt.timedelta(weeks=n)) for n in range(weeks)]
+        for n in range(7 * weeks):
+            date = start + dt.timedelta(days=n)
+            week = rows[n // 7]
+            if date not in holidays:
+                week.capacity += int((beam.minutes_per_weekday or [0] * 7)[date.weekday()])
+            week.domestic += booked[(beam.pk, date, Origin.DOMESTIC)]
+            week.foreign += booked[(beam.pk, date, Origin.FOREIGN)]
+        out.append(BeamLoad(beam, sorted(beam.machines.all(), key=lambda m: m.code), rows))
     return out
 
 

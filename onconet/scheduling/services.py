@@ -28,6 +28,7 @@ from onconet.core.models import Facility, Job, User
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, require_permission, visible
 from onconet.scheduling.models import (
+    Beam,
     Booking,
     CapacityOffer,
     Course,
@@ -73,11 +74,30 @@ def machine_day(machine: Machine, date: dt.date) -> MachineDay:
         return MachineDay.objects.get(machine=machine, date=date)
 
 
+def beam_free(beam: Beam, date: dt.date) -> int:
+    """Minutes the beam has left on `date`: its weekday minutes (none on a holiday) less what all its machines have
+    booked. Call it with the beam's row locked when a booking follows."""
+    if Holiday.objects.filter(date=date).exists():
+        return 0
+    total = int((beam.minutes_per_weekday or [0] * 7)[date.weekday()])
+    booked = MachineDay.objects.filter(machine__beam=beam, date=date).aggregate(m=Sum("booked_minutes"))["m"] or 0
+    return total - booked
+
+
 def book_fractions(course: Course, machine: Machine, fractions: Sequence[tuple[int, dt.date, int]]) -> list[Booking]:
-    """Book (fraction number, date, minutes) for `course` on `machine`, all or nothing; 409 when one does not fit."""
+    """Book (fraction number, date, minutes) for `course` on `machine`, all or nothing; 409 when one does not fit
+    the machine's day or, on a machine fed by a shared accelerator, the beam's minutes of that day (the beam's row is
+    locked, so bookings on its rooms are taken one at a time)."""
     bookings = []
     with transaction.atomic():
+        beam = Beam.objects.select_for_update().get(pk=machine.beam_id) if machine.beam_id else None
         for number, date, minutes in fractions:
+            if beam is not None and minutes > (left := beam_free(beam, date)):
+                raise DomainError(
+                    f"{beam.code} (the accelerator of {machine.code}) on {date.isoformat()} has {max(0, left)} free "
+                    f"minutes; fraction {number + 1} of {course.code} needs {minutes}.",
+                    errors=[FieldProblem("no beam capacity", "date", date.isoformat())],
+                )
             day = machine_day(machine, date)
             added = MachineDay.objects.filter(pk=day.pk, booked_minutes__lte=F("capacity_minutes") - minutes).update(
                 booked_minutes=F("booked_minutes") + minutes

@@ -172,6 +172,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": MachineKind.choices,
             "waiting": selectors.courses_list(user=user, status=CourseStatus.WAITING).count(),
+            "beams": selectors.beam_loads(user=user, facility=facility, first=today),
         },
     )
 

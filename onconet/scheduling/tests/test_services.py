@@ -14,7 +14,17 @@ from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import Facility, FacilityKind, Region, User
 from onconet.scheduling import services
 from onconet.scheduling.jobs import plan_facility
-from onconet.scheduling.models import Booking, Course, CourseStatus, Machine, MachineDay, Plan, PlanStatus, Protocol
+from onconet.scheduling.models import (
+    Beam,
+    Booking,
+    Course,
+    CourseStatus,
+    Machine,
+    MachineDay,
+    Plan,
+    PlanStatus,
+    Protocol,
+)
 from onconet.scheduling.solver import parse_instance, verify
 
 MONDAY = dt.date(2031, 3, 3)  # a Monday far enough ahead that "today" never interferes
@@ -89,6 +99,47 @@ def test_fifty_concurrent_bookings_for_the_last_free_minutes(users: dict[str, Us
     day = MachineDay.objects.get(machine=machine, date=MONDAY)
     assert (day.booked_minutes, day.capacity_minutes) == (600, 600)
     assert Booking.objects.filter(day=day).count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_bookings_on_two_rooms_of_one_accelerator_keep_to_its_minutes(
+    users: dict[str, User], region: Region
+) -> None:
+    facility, linac1, linac2, short, _ = _setup(region)
+    beam = Beam.objects.create(facility=facility, code="KLU-B1", name="Shared", minutes_per_weekday=[60] * 5 + [0, 0])
+    Machine.objects.filter(pk__in=[linac1.pk, linac2.pk]).update(beam=beam)
+    linac1.refresh_from_db()
+    linac2.refresh_from_db()
+    courses = [_course(facility, short, f"B{i:02d}") for i in range(12)]
+    barrier = threading.Barrier(len(courses))
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def book(n: int, course: Course) -> None:
+        barrier.wait()
+        try:
+            services.book_fractions(course, linac1 if n % 2 else linac2, [(0, MONDAY, 10)])
+            result: Any = "booked"
+        except DomainError as exc:
+            result = exc
+        except Exception as exc:
+            result = repr(exc)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=book, args=(n, c)) for n, c in enumerate(courses)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert outcomes.count("booked") == 6, outcomes
+    assert len(refused) == 6 and all("KLU-B1 (the accelerator of" in e.detail for e in refused), outcomes
+    assert services.beam_free(beam, MONDAY) == 0
+    # Each room alone has 600 and 480 minutes that day: it is the accelerator that is full.
+    assert sum(MachineDay.objects.filter(date=MONDAY).values_list("booked_minutes", flat=True)) == 60
 
 
 def test_the_database_itself_refuses_an_overbooked_machine_day(sched: Any) -> None:

@@ -11,11 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from onconet.core.models import Job
 from onconet.scheduling import jobs, services
 from onconet.scheduling.models import (
+    Beam,
     Booking,
     CapacityOffer,
     Course,
     CourseStatus,
     Downtime,
+    Machine,
     MachineDay,
     Plan,
     PlanStatus,
@@ -90,6 +92,23 @@ def test_overview_shows_machines_of_the_region_and_utilisation(client, users, sc
     client.force_login(users["analyst"])
     response = client.get(f"/scheduling/?kind=proton_gantry&facility={sched['mow'].pk}")
     assert [m["machine"].code for _f, ms in response.context["groups"] for m in ms] == ["M1"]
+
+
+def test_overview_shows_each_shared_accelerator_with_its_rooms_and_booked_share(client, users, sched, course):
+    beam = Beam.objects.create(
+        facility=sched["klu"], code="KLU-C1", name="Cyclotron", minutes_per_weekday=[300] * 5 + [0, 0]
+    )
+    Machine.objects.filter(pk=sched["g1"].pk).update(beam=beam)
+    Beam.objects.create(facility=sched["mow"], code="MOW-C1", name="Moscow cyclotron", minutes_per_weekday=[600] * 7)
+    plan = jobs.plan_facility(sched["klu"], kind="manual", user=users["reporter"])
+    services.plan_approve(user=users["reporter"], plan=plan)
+    client.force_login(users["reporter"])
+    response = client.get("/scheduling/")
+    (load,) = response.context["beams"]  # the other region's accelerator is not shown
+    assert (load.beam.code, [m.code for m in load.machines], load.hours_a_week) == ("KLU-C1", ["G1"], 25)
+    assert sum(week.booked for week in load.weeks) == 60 + 4 * 30
+    assert 'id="beams-table"' in response.content.decode()
+    assert "MOW-C1" not in response.content.decode()
 
 
 def test_calendar_week_and_day(client, users, sched, course):
