@@ -136,7 +136,8 @@ def test_concurrent_bookings_on_two_rooms_of_one_accelerator_keep_to_its_minutes
         t.join()
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert outcomes.count("booked") == 6, outcomes
-    assert len(refused) == 6 and all("KLU-B1 (the accelerator of" in e.detail for e in refused), outcomes
+    assert len(refused) == 6, outcomes
+    assert all("KLU-B1 (the accelerator of" in e.detail for e in refused), outcomes
     assert services.beam_free(beam, MONDAY) == 0
     # Each room alone has 600 and 480 minutes that day: it is the accelerator that is full.
     assert sum(MachineDay.objects.filter(date=MONDAY).values_list("booked_minutes", flat=True)) == 60
