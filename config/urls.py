@@ -5,12 +5,13 @@ from django.views.i18n import JavaScriptCatalog
 
 from config.api import api
 from onconet.core import views as core_views
+from onconet.home import views as home_views
 
 admin.site.site_header = "OncoNet"
 admin.site.site_title = "OncoNet"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", core_views.LogoutView.as_view(), name="logout"),

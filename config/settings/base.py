@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "onconet.scheduling",
     "onconet.partnerships",
     "onconet.interop",
+    "onconet.home",
 ]
 
 MIDDLEWARE = [

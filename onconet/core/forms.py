@@ -62,7 +62,41 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
         raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
 
 
-class FacilityForm(forms.Form):
+class ServiceErrorsForm(forms.Form):
+    """The base of every page form: Bootstrap classes on every widget, and a service's InvalidInput shown next to
+    the fields it names (the rest above the form)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.style()
+
+    def style(self) -> None:
+        errors = getattr(self, "_errors", None) or {}  # never triggers validation: subclasses set querysets later
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if errors.get(name):
+                css += " is-invalid"
+            field.widget.attrs["class"] = css
+
+    def add_service_errors(self, error: InvalidInput) -> None:
+        for problem in error.errors:
+            target = problem.field if problem.field in self.fields else None
+            self.add_error(target, problem.message)
+        if not error.errors:
+            self.add_error(None, error.detail)
+        self.style()
+
+
+class FacilityForm(ServiceErrorsForm):
     code = forms.CharField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=255)
     kind = forms.ChoiceField(label=_("Kind"), choices=FacilityKind.choices)
@@ -90,23 +124,6 @@ class FacilityForm(forms.Form):
             choices = choices.exclude(pk=exclude_pk)
         self.fields["parent"].queryset = choices  # type: ignore[attr-defined]
         self.fields["located_in"].queryset = choices  # type: ignore[attr-defined]
-        for name, field in self.fields.items():
-            if isinstance(field.widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(field.widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if self.errors.get(name) if self.is_bound else False:
-                css += " is-invalid"
-            field.widget.attrs["class"] = css
-
-    def add_service_errors(self, error: InvalidInput) -> None:
-        for problem in error.errors:
-            target = problem.field if problem.field in self.fields else None
-            self.add_error(target, problem.message)
-        if not error.errors:
-            self.add_error(None, error.detail)
 
 
 def form_request(request: HttpRequest) -> dict[str, Any]:

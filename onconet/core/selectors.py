@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from onconet.core.models import AuditEntry, Facility, FacilityKind, Job, Region, User
-from onconet.core.roles import NATIONAL_ROLES, Role
+from onconet.core.models import AuditEntry, Facility, Job, Region
 from onconet.core.scoping import AnyUser, visible
 
 FACILITY_SORTS = {
@@ -88,52 +87,6 @@ def audit_entries(
     if query:
         qs = qs.filter(Q(object_repr__icontains=query) | Q(message__icontains=query))
     return qs
-
-
-@dataclass
-class Dashboard:
-    role: str
-    tiles: list[tuple[str, Any]] = field(default_factory=list)
-    facility_kinds: list[tuple[Any, int]] = field(default_factory=list)
-    region: Region | None = None
-    recent_jobs: list[Job] = field(default_factory=list)
-    recent_audit: list[AuditEntry] = field(default_factory=list)
-    partners: list[Any] = field(default_factory=list)
-    overdue_actions: list[Any] = field(default_factory=list)  # the user's own, from partnerships
-    expiring_accreditations: list[Any] = field(default_factory=list)
-
-
-def dashboard_for(*, user: User) -> Dashboard:
-    """What the home page shows, by role."""
-    from onconet.tourism.models import Partner
-
-    board = Dashboard(role=user.role)
-    facilities = visible(user, Facility.objects.filter(is_active=True))
-    kind_counts = dict(facilities.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    board.facility_kinds = [(label, kind_counts.get(value, 0)) for value, label in FacilityKind.choices]
-    regions = visible(user, Region.objects.all())
-    partners = visible(user, Partner.objects.select_related("country"))
-    if user.role in NATIONAL_ROLES:
-        board.tiles = [
-            ("regions", regions.count()),
-            ("facilities", facilities.count()),
-            ("partners", partners.count()),
-            ("users", User.objects.filter(is_active=True).count()),
-        ]
-    elif user.role == Role.REGIONAL_REPORTER:
-        board.region = regions.select_related("federal_district").first()
-        board.tiles = [("facilities", facilities.count())]
-    else:
-        board.partners = list(partners[:10])
-        board.tiles = [("partners", partners.count())]
-    board.recent_jobs = list(jobs_list(user=user)[:5])
-    from onconet.partnerships.selectors import expiring_accreditations, overdue_actions
-
-    board.overdue_actions = list(overdue_actions(user=user))
-    board.expiring_accreditations = list(expiring_accreditations(user=user)[:5])
-    if user.has_perm("core.view_auditentry"):
-        board.recent_audit = list(AuditEntry.objects.all()[:8])
-    return board
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from onconet.core.forms import FacilityForm, LoginForm, ThrottledPasswordChangeF
 from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
 from onconet.core.models import AuditAction, Facility, FacilityKind, FederalDistrict, Region, User
-from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import FACILITY_SORTS
 
@@ -94,22 +93,6 @@ class LogoutView(auth_views.LogoutView):
         if request.user.is_authenticated:
             audit_record(actor=request_user(request), action=AuditAction.LOGOUT, obj=request.user, request=request)
         return super().post(request, *args, **kwargs)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    board = selectors.dashboard_for(user=user)
-    startable = [kind for kind in job_kinds() if kind.user_startable and user.has_perm(kind.permission)]
-    chart = {
-        "labels": [str(label) for label, _n in board.facility_kinds],
-        "values": [n for _l, n in board.facility_kinds],
-    }
-    return render(
-        request,
-        "core/home.html",
-        {"board": board, "startable_jobs": startable, "chart": chart, "Role": Role},
-    )
 
 
 @login_required

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from onconet.core.forms import ServiceErrorsForm
 from onconet.core.models import Facility, User
 from onconet.partnerships.models import (
     AgreementKind,
@@ -23,7 +24,6 @@ from onconet.partnerships.models import (
     VisaStatus,
     Visit,
 )
-from onconet.scheduling.forms import ServiceErrorsForm
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TIME = forms.TimeInput(attrs={"type": "time"})

@@ -8,4 +8,6 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Capacity scheduling")
 
     def ready(self) -> None:
-        from onconet.scheduling import jobs  # noqa: F401 - registers the planner and simulation job kinds
+        # Imported for what they register: the planner's, replay's and simulation's job kinds, and the course in a
+        # foreign patient's data export (models can only be imported once the apps are ready).
+        from onconet.scheduling import jobs, privacy  # noqa: F401

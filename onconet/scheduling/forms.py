@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onconet.core.errors import InvalidInput
+from onconet.core.forms import ServiceErrorsForm
 from onconet.core.models import Facility
 from onconet.core.scoping import AnyUser
 from onconet.scheduling import selectors
@@ -21,36 +21,6 @@ class FacilityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         assert isinstance(obj, Facility)
         return f"{obj.code} · {obj.name}"
-
-
-class ServiceErrorsForm(forms.Form):
-    """Bootstrap classes on every widget, and a service's InvalidInput shown next to the fields it names."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.style()
-
-    def style(self) -> None:
-        errors = (
-            getattr(self, "_errors", None) or {}
-        )  # never triggers validation: subclasses set their querysets after this
-        for name, field in self.fields.items():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            if errors.get(name):
-                css += " is-invalid"
-            field.widget.attrs["class"] = css
-
-    def add_service_errors(self, error: InvalidInput) -> None:
-        for problem in error.errors:
-            target = problem.field if problem.field in self.fields else None
-            self.add_error(target, problem.message)
-        if not error.errors:
-            self.add_error(None, error.detail)
-        self.style()
 
 
 def _facility_choices(form: forms.Form, user: AnyUser) -> None:

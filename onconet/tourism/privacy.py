@@ -15,6 +15,7 @@ needs no change.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,18 @@ ANONYMISED_NAME = "ANONYMISED"
 # ---------------------------------------------------------------- export (a read)
 
 
+# What the apps above tourism hold about a referral goes into the patient's data export too; each registers its
+# section from its AppConfig.ready (scheduling: the course and its sessions) — tourism never imports them.
+ReferralSection = Callable[[Referral, AnyUser], dict[str, Any] | None]
+REFERRAL_SECTIONS: dict[str, ReferralSection] = {}
+
+
+def register_referral_section(name: str, section: ReferralSection) -> None:
+    """Add `name` to every referral of a data export: `section(referral, reader)`, None when the reader may not see
+    it or there is nothing."""
+    REFERRAL_SECTIONS[name] = section
+
+
 def _iso(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -55,7 +68,8 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _row(obj: Any, fields: list[str]) -> dict[str, Any]:
+def export_row(obj: Any, fields: list[str]) -> dict[str, Any]:
+    """The named fields of `obj`, dates and decimals as text (the form of every row of a data export)."""
     return {name: _iso(getattr(obj, name)) for name in fields}
 
 
@@ -75,17 +89,17 @@ def patient_data_export(*, user: AnyUser, patient_id: int, request: HttpRequest 
         "exported_by": user.get_username(),
         "patient": {
             "id": patient.pk,
-            **_row(
+            **export_row(
                 patient,
                 ["family_name", "given_name", "name_native", "date_of_birth", "sex", "languages", "preferred_language"],
             ),
             "citizenship": patient.citizenship.code,
             "passport_number": patient.passport_number if full_passport else patient.passport_masked,
-            **_row(patient, ["phone", "email", "address", "created_at", "anonymised_at"]),
+            **export_row(patient, ["phone", "email", "address", "created_at", "anonymised_at"]),
             "partner": {"id": patient.partner_id, "name": patient.partner.name},
         },
-        "companions": [_row(c, ["name", "relation", "phone"]) for c in patient.companions.order_by("pk")],
-        "consents": [_row(c, ["kind", "given_on", "withdrawn_on"]) for c in patient.consents.order_by("pk")],
+        "companions": [export_row(c, ["name", "relation", "phone"]) for c in patient.companions.order_by("pk")],
+        "consents": [export_row(c, ["kind", "given_on", "withdrawn_on"]) for c in patient.consents.order_by("pk")],
         "referrals": [_referral(r, user) for r in _referrals(patient)],
     }
     data["access_log"] = _access_log(patient) if user.has_perm("core.view_auditentry") else None
@@ -114,17 +128,18 @@ def _referral(r: Referral, user: AnyUser) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": r.pk,
         "number": f"R-{r.pk}",
-        **_row(r, ["state", "state_changed_at", "icd10_codes", "stage", "clinical_summary", "proposed_protocol"]),
-        **_row(r, ["decline_reason", "latest_start", "start_date", "created_at"]),
+        **export_row(r, ["state", "state_changed_at", "icd10_codes", "stage", "clinical_summary", "proposed_protocol"]),
+        **export_row(r, ["decline_reason", "latest_start", "start_date", "created_at"]),
         "service": {"code": r.service.code, "name": r.service.name},
         "contract": r.contract.number if r.contract else None,
         "coordinator": r.coordinator.get_full_name() or r.coordinator.username if r.coordinator else None,
         "history": [
-            _row(e, ["at", "action", "from_state", "to_state", "comment"]) for e in sorted(r.events.all(), key=_at)
+            export_row(e, ["at", "action", "from_state", "to_state", "comment"])
+            for e in sorted(r.events.all(), key=_at)
         ],
         "documents": [
             {
-                **_row(d, ["kind", "original_name", "content_type", "size", "uploaded_at"]),
+                **export_row(d, ["kind", "original_name", "content_type", "size", "uploaded_at"]),
                 "download": f"/office/documents/patient/{d.pk}/",
             }
             for d in r.documents.all()
@@ -132,20 +147,20 @@ def _referral(r: Referral, user: AnyUser) -> dict[str, Any]:
         ],
         "quotes": [],
         "invoices": [],
-        "support_tasks": [_row(t, ["kind", "title", "due_on", "done_at"]) for t in r.tasks.all()],
+        "support_tasks": [export_row(t, ["kind", "title", "due_on", "done_at"]) for t in r.tasks.all()],
         "interpreter_bookings": [
             {"interpreter": b.interpreter.get_full_name() or b.interpreter.username}
-            | _row(b, ["language", "starts_at", "ends_at", "note"])
+            | export_row(b, ["language", "starts_at", "ends_at", "note"])
             for b in r.interpreter_bookings.all()
         ],
-        "course": _course(r, user),
+        **{name: section(r, user) for name, section in REFERRAL_SECTIONS.items()},
     }
     if user.has_perm("tourism.view_quote"):
         out["quotes"] = [
-            _row(q, ["number", "issued_on", "valid_until", "currency", "total", "status"])
+            export_row(q, ["number", "issued_on", "valid_until", "currency", "total", "status"])
             | {
                 "lines": [
-                    {"service": line.service.code} | _row(line, ["quantity", "unit_price", "amount"])
+                    {"service": line.service.code} | export_row(line, ["quantity", "unit_price", "amount"])
                     for line in q.lines.all()
                 ]
             }
@@ -163,29 +178,10 @@ def _at(event: ReferralEvent) -> dt.datetime:
 def _invoice(i: Invoice) -> dict[str, Any]:
     from onconet.tourism.services import invoice_balance
 
-    return _row(i, ["number", "issued_on", "due_on", "currency", "total"]) | {
+    return export_row(i, ["number", "issued_on", "due_on", "currency", "total"]) | {
         "balance": str(invoice_balance(i)),
-        "payments": [_row(p, ["kind", "amount", "paid_on", "reference"]) for p in i.payments.all()],
-        "credit_notes": [_row(c, ["number", "amount", "reason", "issued_on"]) for c in i.credit_notes.all()],
-    }
-
-
-def _course(r: Referral, user: AnyUser) -> dict[str, Any] | None:
-    from onconet.scheduling.models import Course
-
-    if not user.has_perm("scheduling.view_schedule"):
-        return None
-    course = Course.objects.filter(referral=r).select_related("facility", "protocol", "machine").first()
-    if course is None:
-        return None
-    return _row(course, ["code", "status", "ready_date", "latest_start", "start_date"]) | {
-        "facility": course.facility.name,
-        "protocol": course.protocol.code,
-        "machine": course.machine.code if course.machine else None,
-        "sessions": [
-            {"date": b.day.date.isoformat(), "fraction": b.fraction + 1, "minutes": b.minutes}
-            for b in course.bookings.select_related("day").order_by("fraction")
-        ],
+        "payments": [export_row(p, ["kind", "amount", "paid_on", "reference"]) for p in i.payments.all()],
+        "credit_notes": [export_row(c, ["number", "amount", "reason", "issued_on"]) for c in i.credit_notes.all()],
     }
 
 
@@ -196,7 +192,7 @@ def _access_log(patient: ForeignPatient) -> list[dict[str, Any]]:
         Q(object_type="tourism.foreignpatient", object_id=str(patient.pk))
         | Q(object_type="tourism.referral", object_id__in=referral_ids)
     ).order_by("at", "pk")
-    return [_row(e, ["at", "actor_username", "action", "object_type", "object_id", "message"]) for e in entries]
+    return [export_row(e, ["at", "actor_username", "action", "object_type", "object_id", "message"]) for e in entries]
 
 
 # ---------------------------------------------------------------- anonymisation (writes)
