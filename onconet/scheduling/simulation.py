@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
+from scipy.stats import t as student_t
 from simpy.events import ProcessGenerator
 
 from onconet.scheduling.solver import parse_instance, solve
@@ -64,40 +65,6 @@ from onconet.scheduling.solver.instance import FORMAT, MAX_DAYS
 URGENCIES = (1, 2, 3)
 DAYS_PER_MONTH = 365.25 / 12
 SOLVER_NAMES = ("greedy", "cpsat")
-# Two-sided 95 % Student t quantiles (0.975) for 1..30 degrees of freedom; the normal quantile beyond.
-T_975 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
-Z_975 = 1.960
 NOON = 0.5  # the daily process runs at noon, after the morning's planning
 
 Progress = Callable[[float, str], None]
@@ -566,10 +533,10 @@ class SimulationResult:
 
 
 def t_quantile(df: int) -> float:
-    """The 0.975 quantile of Student's t with `df` degrees of freedom (table for 1..30, normal beyond)."""
+    """The 0.975 quantile of Student's t with `df` degrees of freedom (the two-sided 95 % interval's)."""
     if df < 1:
         raise ValueError("at least one degree of freedom")
-    return T_975[df - 1] if df <= len(T_975) else Z_975
+    return float(student_t.ppf(0.975, df))
 
 
 def mean_ci(values: Sequence[float], floor: float | None = None) -> Estimate:
