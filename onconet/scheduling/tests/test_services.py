@@ -56,23 +56,14 @@ def _course(facility: Facility, protocol: Protocol, code: str, ready: dt.date = 
     return Course.objects.create(code=code, facility=facility, protocol=protocol, ready_date=ready, urgency=urgency)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_bookings_for_the_last_free_minutes(users: dict[str, User], region: Region) -> None:
-    facility, machine, _, short, _ = _setup(region)
-    filler = _course(
-        facility,
-        Protocol.objects.create(
-            code="FILL", name="filler", fractions=1, first_minutes=550, minutes=550, machine_kinds=["linac"]
-        ),
-        "FILLER",
-    )
-    services.book_fractions(filler, machine, [(0, MONDAY, 550)])  # 50 minutes left on the machine-day
-    courses = [_course(facility, short, f"C{i:02d}") for i in range(50)]
-    barrier = threading.Barrier(len(courses))
+def _race(bookings: list[tuple[Course, Machine]]) -> list[Any]:
+    """Book one 10-minute fraction on Monday for each (course, machine), all threads released at once; each outcome
+    is "booked", the DomainError or the repr of anything else."""
+    barrier = threading.Barrier(len(bookings))
     outcomes: list[Any] = []
     lock = threading.Lock()
 
-    def book(course: Course) -> None:
+    def book(course: Course, machine: Machine) -> None:
         barrier.wait()
         try:
             services.book_fractions(course, machine, [(0, MONDAY, 10)])
@@ -86,11 +77,27 @@ def test_fifty_concurrent_bookings_for_the_last_free_minutes(users: dict[str, Us
         with lock:
             outcomes.append(result)
 
-    threads = [threading.Thread(target=book, args=(c,)) for c in courses]
+    threads = [threading.Thread(target=book, args=pair) for pair in bookings]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_bookings_for_the_last_free_minutes(users: dict[str, User], region: Region) -> None:
+    facility, machine, _, short, _ = _setup(region)
+    filler = _course(
+        facility,
+        Protocol.objects.create(
+            code="FILL", name="filler", fractions=1, first_minutes=550, minutes=550, machine_kinds=["linac"]
+        ),
+        "FILLER",
+    )
+    services.book_fractions(filler, machine, [(0, MONDAY, 550)])  # 50 minutes left on the machine-day
+    courses = [_course(facility, short, f"C{i:02d}") for i in range(50)]
+    outcomes = _race([(c, machine) for c in courses])
     booked = [o for o in outcomes if o == "booked"]
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert len(booked) == 5, outcomes
@@ -111,29 +118,7 @@ def test_concurrent_bookings_on_two_rooms_of_one_accelerator_keep_to_its_minutes
     linac1.refresh_from_db()
     linac2.refresh_from_db()
     courses = [_course(facility, short, f"B{i:02d}") for i in range(12)]
-    barrier = threading.Barrier(len(courses))
-    outcomes: list[Any] = []
-    lock = threading.Lock()
-
-    def book(n: int, course: Course) -> None:
-        barrier.wait()
-        try:
-            services.book_fractions(course, linac1 if n % 2 else linac2, [(0, MONDAY, 10)])
-            result: Any = "booked"
-        except DomainError as exc:
-            result = exc
-        except Exception as exc:
-            result = repr(exc)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=book, args=(n, c)) for n, c in enumerate(courses)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = _race([(c, linac1 if n % 2 else linac2) for n, c in enumerate(courses)])
     refused = [o for o in outcomes if isinstance(o, DomainError)]
     assert outcomes.count("booked") == 6, outcomes
     assert len(refused) == 6, outcomes
