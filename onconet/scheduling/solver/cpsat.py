@@ -169,6 +169,20 @@ def spans(
     return result
 
 
+def _in_window(calendar: Calendar, ci: int, placed: dict[int, Placement], group: set[int], lo: int, hi: int) -> bool:
+    """Course `ci` is freed by the window [lo, hi) on `group`: placed there starting inside it, or not placed and
+    able to start inside it on one of the group's machines."""
+    p = placed.get(ci)
+    if p is not None:
+        return p.machine in group and lo <= p.start_day < hi
+    course = calendar.instance.courses[ci]
+    return (
+        earliest_day(calendar, course) < hi
+        and latest_day(calendar, course) >= lo
+        and any(mi in group for mi in calendar.eligible(course))
+    )
+
+
 def improve(
     calendar: Calendar,
     usage: Usage,
@@ -203,17 +217,7 @@ def improve(
         whole = all(lo == 0 and hi == days for _, lo, hi in windows)
         for w, (group, lo, hi) in enumerate(windows):
             group_set = set(group)
-            freed = [
-                ci
-                for ci in indices
-                if (ci in placed and placed[ci].machine in group_set and lo <= placed[ci].start_day < hi)
-                or (
-                    ci not in placed
-                    and earliest_day(calendar, courses[ci]) < hi
-                    and latest_day(calendar, courses[ci]) >= lo
-                    and any(mi in group_set for mi in calendar.eligible(courses[ci]))
-                )
-            ]
+            freed = [ci for ci in indices if _in_window(calendar, ci, placed, group_set, lo, hi)]
             if not freed:
                 continue
             share = (budget - spent) / (len(windows) - w)
@@ -455,17 +459,7 @@ def improve_joint(
             for ci in domestic
             if ci in placed and placed[ci].machine in group_set and lo <= placed[ci].start_day < hi
         ]
-        freed_foreign = [
-            ci
-            for ci in foreign
-            if (ci in placed and placed[ci].machine in group_set and lo <= placed[ci].start_day < hi)
-            or (
-                ci not in placed
-                and earliest_day(calendar, courses[ci]) < hi
-                and latest_day(calendar, courses[ci]) >= lo
-                and any(mi in group_set for mi in calendar.eligible(courses[ci]))
-            )
-        ]
+        freed_foreign = [ci for ci in foreign if _in_window(calendar, ci, placed, group_set, lo, hi)]
         if not freed_foreign:
             continue
         window_optimal, seconds = _solve_joint_window(
