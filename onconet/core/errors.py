@@ -55,3 +55,15 @@ class NotFound(DomainError):
     """No such record, or one the user may not see (HTTP 404): the two answers are the same on purpose."""
 
     status_code = 404
+
+
+def raise_problems(problems: list[FieldProblem], detail: str) -> None:
+    """Raise InvalidInput(detail) with every problem collected, when there is one (services check all input first
+    and answer with the whole list)."""
+    if problems:
+        raise InvalidInput(detail, errors=problems)
+
+
+def is_refusal(exc: DomainError) -> bool:
+    """403 and 404: the middleware answers them as pages; a page shows only 400 and 409 as messages."""
+    return isinstance(exc, NotAllowed | NotFound)

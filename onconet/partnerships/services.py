@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onconet.core.audit import AuditAction, audit_record
-from onconet.core.errors import DomainError, FieldProblem, InvalidInput
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput, raise_problems
 from onconet.core.models import Country, Facility, User
 from onconet.core.reference_data import is_currency_code
 from onconet.core.scoping import get_visible, require_permission
@@ -55,11 +55,6 @@ MANAGE = "partnerships.manage_partnerships"
 
 def require_manage(user: User, action: str) -> None:
     require_permission(user, MANAGE, action=action)
-
-
-def _raise(problems: list[FieldProblem], detail: str) -> None:
-    if problems:
-        raise InvalidInput(detail, errors=problems)
 
 
 def _choice(value: str, choices: Any, field: str, problems: list[FieldProblem]) -> None:
@@ -119,7 +114,7 @@ def city_get_or_create(
         problems.append(
             FieldProblem(f"longitude {lon} is out of range: it must be between -180 and 180", "longitude", str(lon))
         )
-    _raise(problems, "The city cannot be recorded.")
+    raise_problems(problems, "The city cannot be recorded.")
     assert where is not None
     assert lat is not None
     assert lon is not None
@@ -153,7 +148,7 @@ def organisation_get_or_create(
         problems.append(FieldProblem("an organisation needs a name", "name"))
     _choice(kind, OrganisationKind, "kind", problems)
     where = _country(country, "country", problems)
-    _raise(problems, "The organisation cannot be recorded.")
+    raise_problems(problems, "The organisation cannot be recorded.")
     organisation, created = Organisation.objects.get_or_create(
         country=where, name=name, defaults={"kind": kind, "city": city, "facility": facility}
     )
@@ -209,7 +204,7 @@ def delegation_create(
         if amount is not None and amount < 0:
             problems.append(FieldProblem("the budget cannot be negative", "budget", str(amount)))
         currency = _currency(budget_currency, "budget_currency", problems)
-    _raise(problems, "The delegation cannot be recorded.")
+    raise_problems(problems, "The delegation cannot be recorded.")
     with transaction.atomic():
         delegation = Delegation.objects.create(
             title=title.strip(),
@@ -277,7 +272,7 @@ def participant_add(
         problems.append(
             FieldProblem(f"{full_name} of {organisation} is already a participant of this delegation", "full_name")
         )
-    _raise(problems, "The participant cannot be added.")
+    raise_problems(problems, "The participant cannot be added.")
     assert where is not None
     participant = Participant.objects.create(
         delegation=delegation,
@@ -297,7 +292,7 @@ def participant_set_visa(*, user: User, participant: Participant, visa_status: s
     require_manage(user, "change participants")
     problems: list[FieldProblem] = []
     _choice(visa_status, VisaStatus, "visa_status", problems)
-    _raise(problems, "The visa status cannot be changed.")
+    raise_problems(problems, "The visa status cannot be changed.")
     before = participant.visa_status
     participant.visa_status = visa_status
     participant.save(update_fields=["visa_status"])
@@ -340,7 +335,7 @@ def visit_add(
     _choice(topic, Topic, "topic", problems)
     if start_time and end_time and end_time <= start_time:
         problems.append(FieldProblem(f"the visit ends at {end_time}, not after it starts at {start_time}", "end_time"))
-    _raise(problems, "The visit cannot be added.")
+    raise_problems(problems, "The visit cannot be added.")
     visit = Visit.objects.create(
         delegation=delegation,
         date=date,
@@ -364,7 +359,7 @@ def cost_add(*, user: User, delegation: Delegation, category: str, amount: Any, 
     if value is not None and value < 0:
         problems.append(FieldProblem("a cost cannot be negative", "amount", str(value)))
     code = _currency(currency, "currency", problems)
-    _raise(problems, "The cost cannot be recorded.")
+    raise_problems(problems, "The cost cannot be recorded.")
     assert value is not None
     cost = Cost.objects.create(delegation=delegation, category=category, amount=value, currency=code, note=note.strip())
     audit_record(actor=user, action=AuditAction.CREATE, obj=cost)
@@ -382,7 +377,7 @@ def insight_add(*, user: User, delegation: Delegation, topic: str, text: str, vi
         problems.append(FieldProblem("write down the insight", "text"))
     if visit is not None and visit.delegation_id != delegation.pk:
         problems.append(FieldProblem("that visit belongs to another delegation", "visit"))
-    _raise(problems, "The insight cannot be recorded.")
+    raise_problems(problems, "The insight cannot be recorded.")
     insight = Insight.objects.create(
         delegation=delegation, visit=visit, topic=topic, text=text.strip(), recorded_by=user
     )
@@ -409,7 +404,7 @@ def proposal_set_status(*, user: User, proposal: Proposal, status: str, agreemen
     require_manage(user, "change partnership proposals")
     problems: list[FieldProblem] = []
     _choice(status, ProposalStatus, "status", problems)
-    _raise(problems, "The proposal cannot be changed.")
+    raise_problems(problems, "The proposal cannot be changed.")
     before = proposal.status
     proposal.status = status
     if agreement is not None:
@@ -440,7 +435,7 @@ def follow_up_add(
         problems.append(FieldProblem(f"{owner.username} cannot see delegations, so cannot own an action", "owner"))
     if proposal is not None and proposal.delegation_id != delegation.pk:
         problems.append(FieldProblem("that proposal belongs to another delegation", "proposal"))
-    _raise(problems, "The follow-up action cannot be recorded.")
+    raise_problems(problems, "The follow-up action cannot be recorded.")
     action = FollowUp.objects.create(
         delegation=delegation, proposal=proposal, title=title.strip(), owner=owner, due_date=due_date, note=note
     )
@@ -492,7 +487,7 @@ def agreement_create(
         problems.append(FieldProblem("an agreement has at least two parties", "parties"))
     if valid_from and valid_until and valid_until < valid_from:
         problems.append(FieldProblem(f"it ends on {valid_until}, before it starts on {valid_from}", "valid_until"))
-    _raise(problems, "The agreement cannot be recorded.")
+    raise_problems(problems, "The agreement cannot be recorded.")
     with transaction.atomic():
         agreement = Agreement.objects.create(
             title=title.strip(),
@@ -529,7 +524,7 @@ def milestone_add(
         problems.append(FieldProblem("a milestone needs a title", "title"))
     if not (responsible or "").strip():
         problems.append(FieldProblem("name who is responsible", "responsible"))
-    _raise(problems, "The milestone cannot be added.")
+    raise_problems(problems, "The milestone cannot be added.")
     milestone = Milestone.objects.create(
         agreement=agreement, title=title.strip(), planned_date=planned_date, responsible=responsible.strip()
     )
@@ -604,7 +599,7 @@ def accreditation_add(
             upload = checked_document(document[0], document[1])
         except InvalidInput as exc:
             problems.append(FieldProblem(exc.detail, "document"))
-    _raise(problems, "The accreditation cannot be recorded.")
+    raise_problems(problems, "The accreditation cannot be recorded.")
     with transaction.atomic():
         accreditation = Accreditation(
             facility=facility,
@@ -724,7 +719,7 @@ def country_indicators_import(*, user: User, data: bytes) -> int:
             rows[key] = {**row, "line": number, "year": year, "value": value, "country": countries[code]}
     if not rows and not problems:
         problems.append(FieldProblem("the file has no rows", "file"))
-    _raise(problems, "Nothing was imported: the CSV has problems.")
+    raise_problems(problems, "Nothing was imported: the CSV has problems.")
     with transaction.atomic():
         for (_code, indicator, year), row in rows.items():
             CountryIndicator.objects.update_or_create(

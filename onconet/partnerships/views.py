@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.errors import DomainError, InvalidInput, NotFound, is_refusal
 from onconet.core.http import request_user
 from onconet.core.models import Facility, User
 from onconet.core.scoping import get_visible, require_permission, visible
@@ -80,10 +80,6 @@ FormFactory = Callable[..., Any]
 
 def _can_manage(user: Any) -> bool:
     return bool(user.has_perm(services.MANAGE))
-
-
-def _refused(exc: DomainError) -> bool:
-    return isinstance(exc, NotAllowed | NotFound)
 
 
 # ================================================================ overview
@@ -405,7 +401,7 @@ def delegation_transition(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.delegation_transition(user=user, delegation=delegation, status=request.POST.get("status", ""))
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
     else:
@@ -429,7 +425,7 @@ def participant_change(request: HttpRequest, pk: int, participant_id: int) -> Ht
                 user=user, participant=participant, visa_status=request.POST.get("visa_status", "")
             )
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
     return redirect(f"{reverse('partnerships:delegation', args=[pk])}?tab=participants#participants")
@@ -445,7 +441,7 @@ def follow_up_close(request: HttpRequest, action_id: int) -> HttpResponse:
     try:
         services.follow_up_close(user=user, action=action, status=request.POST.get("status", ActionStatus.DONE))
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
     else:

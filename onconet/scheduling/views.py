@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from onconet.core.errors import DomainError, InvalidInput, NotFound, is_refusal
 from onconet.core.http import request_user
 from onconet.core.models import Facility, Job
 from onconet.core.params import date_or_none, id_or_none
@@ -72,11 +72,6 @@ def _int(value: str | None) -> int | None:
 
 def _date(value: str | None, default: dt.date) -> dt.date:
     return date_or_none(value) or default
-
-
-def _refused(exc: DomainError) -> bool:
-    """403 and 404 are answered by the middleware as pages; only 400 and 409 become messages."""
-    return isinstance(exc, NotAllowed | NotFound)
 
 
 # ================================================================ overview
@@ -320,7 +315,7 @@ def course_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.course_cancel(user=user, course=course)
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
     else:
@@ -504,7 +499,7 @@ def _decide(request: HttpRequest, pk: int, action: Callable[..., Plan], done: st
     try:
         action(user=user, plan=plan, **extra)
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
     else:
@@ -642,7 +637,7 @@ def referral_plan(request: HttpRequest, referral_id: int) -> HttpResponse:
     try:
         course = services.foreign_course_create(user=user, referral=referral, facility=form.cleaned_data["facility"])
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
     else:
@@ -828,7 +823,7 @@ def simulation_publish(request: HttpRequest, job_id: int) -> HttpResponse:
     try:
         offers = services.offer_publish(user=user, job=job)
     except DomainError as exc:
-        if _refused(exc):
+        if is_refusal(exc):
             raise
         messages.error(request, exc.summary())
         return redirect("scheduling:simulation_job", job_id=job.pk)

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from onconet.core.audit import audit_record
-from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed, NotFound
+from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed, NotFound, raise_problems
 from onconet.core.models import AuditAction, Country, User
 from onconet.core.reference_data import is_currency_code, is_language_code
 from onconet.core.roles import Role
@@ -130,11 +130,6 @@ def partner_contact_add(
 # ================================================================ the international patient office
 
 
-def _problems_or_raise(problems: list[FieldProblem], detail: str) -> None:
-    if problems:
-        raise InvalidInput(detail, errors=problems)
-
-
 def _require_role(user: User, roles: frozenset[str] | set[str], action: str) -> None:
     if user.role not in roles:
         raise NotAllowed(f"Your role may not {action}.")
@@ -194,7 +189,7 @@ def exchange_rates_import_csv(*, user: User, data: bytes) -> int:
             problems.append(FieldProblem("must be a positive number", "rate", row["rate"], where))
             continue
         rows.append((day, code, value))
-    _problems_or_raise(problems, f"{len(problems)} problem(s); no rate was imported.")
+    raise_problems(problems, f"{len(problems)} problem(s); no rate was imported.")
     with transaction.atomic():
         for day, code, value in rows:
             ExchangeRate.objects.update_or_create(date=day, currency=code, defaults={"rate": value})
@@ -262,7 +257,7 @@ def contract_create(
                 monthly_quota=item.get("monthly_quota"),
             )
         )
-    _problems_or_raise(problems, "The contract is not valid.")
+    raise_problems(problems, "The contract is not valid.")
     with transaction.atomic():
         contract = Contract.objects.create(
             partner=partner,
@@ -357,7 +352,7 @@ def patient_register(
             problems.append(FieldProblem("not a valid international phone number (+…)", "phone", phone))
     if not family_name.strip() or not given_name.strip():
         problems.append(FieldProblem("give the family and given names in Latin script", "family_name", None))
-    _problems_or_raise(problems, "The patient is not valid.")
+    raise_problems(problems, "The patient is not valid.")
     assert country is not None
     same_passport = Q(citizenship=country, passport_number=number)
     same_name = Q(
@@ -535,7 +530,7 @@ def referral_submit(
         problems.extend(exc.errors)
     if not icd10_codes:
         problems.append(FieldProblem("give at least one ICD-10 diagnosis", "icd10_codes", None))
-    _problems_or_raise(problems, "The referral is not valid.")
+    raise_problems(problems, "The referral is not valid.")
     assert service is not None
     contract = (
         Contract.objects.filter(partner=patient.partner, status=ContractStatus.ACTIVE, services__service=service)
@@ -842,7 +837,7 @@ def quote_create(
         problems.append(FieldProblem("add at least one service", "lines"))
     if sum((line.amount for line in priced), Decimal(0)) >= MAX_AMOUNT:
         problems.append(FieldProblem(f"the total is more than an invoice holds ({MAX_AMOUNT:,})", "lines"))
-    _problems_or_raise(problems, "The quote is not valid.")
+    raise_problems(problems, "The quote is not valid.")
     with transaction.atomic():
         quote = Quote.objects.create(
             referral=referral,
