@@ -48,6 +48,8 @@ SHOTS = [
     ("scheduling-overview.png", "reporter", "en", "/scheduling/", "#utilisation-heatmap canvas"),
     ("scheduling-overview-ru.png", "reporter", "ru", "/scheduling/", "#overview-by-urgency"),
     ("scheduling-calendar.png", "reporter", "en", "/scheduling/calendar/", "#calendar-week"),
+    ("scheduling-beams.png", "admin", "en", "/scheduling/", "#beams-table"),
+    ("scheduling-beams-ru.png", "admin", "ru", "/scheduling/", "#beams-table"),
     ("scheduling-offer.png", "coordinator", "en", "/scheduling/offer/", "#offer-chart canvas"),
     ("scheduling-offer-ru.png", "coordinator", "ru", "/scheduling/offer/", "#offer-chart canvas"),
     ("partnerships-overview.png", "coordinator", "en", "/partnerships/", "#delegations-chart canvas"),
@@ -58,7 +60,7 @@ SHOTS = [
     ("partnerships-certified.png", "partner", "en", "/partnerships/certified/", "#certified-list"),
 ]
 # shots of SHOTS whose selector is below the fold: scrolled until the card holding it ends at the window's foot
-SCROLLED = {"scheduling-overview-ru.png"}
+SCROLLED = {"scheduling-overview-ru.png", "scheduling-beams.png", "scheduling-beams-ru.png"}
 # (file name, login, language, list page, link to open, wait for selector): a record whose id the demo decides
 OPENED = [
     (
@@ -68,6 +70,14 @@ OPENED = [
         "/scheduling/simulation/",
         "#simulations-table tbody a",
         "#p95-chart canvas",
+    ),
+    (
+        "scheduling-simulation-ru.png",
+        "coordinator",
+        "ru",
+        "/scheduling/simulation/",
+        "#simulations-table tbody a",
+        "#simulation-by-urgency",
     ),
     ("scheduling-plan.png", "reporter", "en", "/scheduling/plans/", "#plans-table tbody a", "#diff-table"),
     ("scheduling-plan-ru.png", "reporter", "ru", "/scheduling/plans/", "#plans-table tbody a", "#plan-by-urgency"),
