@@ -1,6 +1,6 @@
 """Scale-out: two web servers and two workers on one PostgreSQL and one broker lose nothing and do nothing twice.
 
-The production set-up of the README, started for real: `onconet collectstatic` and `onconet check`, then two
+The production set-up of docs/operations.md, started for real: `onconet collectstatic` and `onconet check`, then two
 gunicorn servers (`deploy/gunicorn.conf.py`, two processes × two threads each, DEBUG=0) and two Celery workers
 with their own names, all on this test's PostgreSQL database, the broker of CELERY_BROKER_URL (Redis in CI;
 RabbitMQ works the same) and one shared MEDIA_ROOT. The test sends, through both servers at once, passport
@@ -188,7 +188,7 @@ def stack(transactional_db: None, tmp_path: Path) -> Iterator[Stack]:
 
     env = _production_env(tmp_path)
     python = sys.executable
-    # The production commands of the README, in its order (`onconet migrate` is pytest-django's here).
+    # The production commands of docs/operations.md, in its order (`onconet migrate` is pytest-django's here).
     _run([python, "-m", "onconet.cli", "collectstatic", "--noinput", "-v0"], env)
     _run([python, "-m", "onconet.cli", "check"], env)
     # Messages left in the queue by earlier tests (jobs whose worker never came) are not this test's jobs.
