@@ -1,6 +1,6 @@
 """OncoNet settings. Works with zero environment variables (SQLite under var/, embedded broker).
 
-Every environment variable read here is documented in the README's "Configuration" table.
+Every environment variable read here is documented in docs/operations.md's "Configuration" table.
 """
 
 import secrets
@@ -341,6 +341,9 @@ RATELIMIT_CACHE_PREFIX = "onconet:rl:"  # the client's address is read as for si
 # request.body and the non-file form fields (the FHIR endpoint reads its Bundles from the request stream with its own
 # limit). The proxy and gunicorn must allow the largest of these limits too.
 DOCUMENT_UPLOAD_MAX_MB = env_int("DOCUMENT_UPLOAD_MAX_MB", 10)  # patient, contract and agreement documents
+# The base of the identifier systems and code systems OncoNet's FHIR resources use (…/sid/…, …/CodeSystem/…):
+# the deployment's own URL, so that partners' systems can tell our identifiers from another network's.
+FHIR_BASE_SYSTEM = env_str("FHIR_BASE_SYSTEM", "https://onconet.example/fhir").rstrip("/")
 CSV_UPLOAD_MAX_MB = env_int("CSV_UPLOAD_MAX_MB", 5)  # course, exchange-rate and country-indicator imports
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: request.body and form fields

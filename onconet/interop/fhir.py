@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from fhir.resources.appointment import Appointment
@@ -41,8 +42,8 @@ from onconet.core.reference_data import lookup_language
 from onconet.core.roles import OFFICE_ROLES, Role
 from onconet.core.scoping import AnyUser, visible
 
-SYSTEM = "https://onconet.example/fhir/sid"
-CODES = "https://onconet.example/fhir/CodeSystem"
+SYSTEM = f"{settings.FHIR_BASE_SYSTEM}/sid"  # identifier systems: {SYSTEM}/foreign-patient, …/facility, …
+CODES = f"{settings.FHIR_BASE_SYSTEM}/CodeSystem"  # our own code systems: {CODES}/facility-kind, …
 GENDER = {"M": "male", "F": "female", "X": "other", "U": "unknown"}
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -249,3 +252,11 @@ def test_bad_requests_and_authentication(client, users, sched):
     status, problem = get(client, "/fhir/Observation")
     assert status == 404
     assert client.post("/fhir/Device", {}).status_code == 405
+
+
+def test_the_identifier_and_code_systems_follow_the_deployments_base(tmp_path: Any) -> None:
+    script = "import django; django.setup(); from onconet.interop import fhir; print(fhir.SYSTEM, fhir.CODES)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "ONCONET_VAR_DIR": str(tmp_path)}
+    env["FHIR_BASE_SYSTEM"] = "https://oncology.example.ru/fhir/"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["https://oncology.example.ru/fhir/sid", "https://oncology.example.ru/fhir/CodeSystem"]
