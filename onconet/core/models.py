@@ -126,6 +126,22 @@ class Region(models.Model):
         return localised_subdivision_name(self.name, get_language())
 
 
+class Holiday(models.Model):
+    """A national non-working day: no machine treats, and no service-level day counts."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        db_table = "scheduling_holiday"  # where the scheduler kept it first; moved to core without copying rows
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
 class FacilityKind(models.TextChoices):
     DISPENSARY = "dispensary", _("Oncology dispensary")
     CAOP = "caop", _("Outpatient cancer care centre (CAOP)")

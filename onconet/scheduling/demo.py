@@ -9,9 +9,9 @@ import random
 
 from django.utils import timezone
 
-from onconet.core.models import Facility
+from onconet.core.models import Facility, Holiday
 from onconet.scheduling.jobs import plan_facility
-from onconet.scheduling.models import Beam, Course, CourseStatus, Downtime, Holiday, Machine, Origin, Protocol
+from onconet.scheduling.models import Beam, Course, CourseStatus, Downtime, Machine, Origin, Protocol
 from onconet.scheduling.services import book_course
 
 PROTOCOLS = [

@@ -18,14 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from onconet.core.errors import FieldProblem, InvalidInput
 from onconet.core.jobs import Progress, register_job_kind, register_job_message
-from onconet.core.models import Facility, Job, User
+from onconet.core.models import Facility, Holiday, Job, User
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.services import job_start
 from onconet.scheduling.models import (
     Course,
     CourseStatus,
     Downtime,
-    Holiday,
     Machine,
     MachineKind,
     Origin,

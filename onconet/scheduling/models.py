@@ -117,19 +117,6 @@ class Downtime(models.Model):
         return f"{self.machine_id} {self.date} {self.minutes} min"
 
 
-class Holiday(models.Model):
-    date = models.DateField(_("date"), unique=True)
-    name = models.CharField(_("name"), max_length=120)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holidays")
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
-
-
 class Protocol(models.Model):
     """A treatment or imaging protocol, shared by domestic and foreign patients."""
 

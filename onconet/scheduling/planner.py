@@ -24,8 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch
 
-from onconet.core.models import Facility
-from onconet.scheduling.models import Booking, Course, CourseStatus, Downtime, Holiday, Machine, Origin
+from onconet.core.models import Facility, Holiday
+from onconet.scheduling.models import Booking, Course, CourseStatus, Downtime, Machine, Origin
 from onconet.scheduling.solver.instance import FORMAT
 
 DEFAULT_DAYS = 91

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet, Sum
 
-from onconet.core.models import Facility, Job
+from onconet.core.models import Facility, Holiday, Job
 from onconet.core.scoping import AnyUser, require_permission, visible
 from onconet.scheduling.models import (
     Beam,
@@ -22,7 +22,6 @@ from onconet.scheduling.models import (
     CapacityOffer,
     Course,
     Downtime,
-    Holiday,
     Machine,
     MachineDay,
     Origin,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed
-from onconet.core.models import Facility, Job, User
+from onconet.core.models import Facility, Holiday, Job, User
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, require_permission, visible
 from onconet.scheduling.models import (
@@ -35,7 +35,6 @@ from onconet.scheduling.models import (
     CourseStatus,
     Downtime,
     DowntimeReason,
-    Holiday,
     Machine,
     MachineDay,
     MachineKind,

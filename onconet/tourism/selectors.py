@@ -16,6 +16,7 @@ from onconet.core.models import User
 from onconet.core.params import id_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, visible
+from onconet.core.workdays import working_days_between
 from onconet.tourism.models import (
     Contract,
     ContractService,
@@ -99,19 +100,8 @@ def referral_get(*, user: AnyUser, referral_id: int) -> Referral:
     )
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Monday-to-Friday days after `start` up to and including `end`."""
-    days = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days += 1
-    return days
-
-
 def is_overdue(referral: Referral, today: date | None = None) -> bool:
-    """Past the service-level target of its current state."""
+    """Past the service-level target of its current state, in working days (national holidays do not count)."""
     target = SLA_WORKING_DAYS.get(referral.state)  # type: ignore[call-overload]
     if target is None:
         return False

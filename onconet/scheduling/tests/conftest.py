@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from conftest import make_facility
+from onconet.core.models import Holiday
 from onconet.scheduling import services
-from onconet.scheduling.models import Holiday, Protocol
+from onconet.scheduling.models import Protocol
 
 TODAY = timezone.localdate()
 WEEKDAYS = [600, 600, 600, 600, 600, 0, 0]

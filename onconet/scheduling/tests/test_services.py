@@ -148,7 +148,8 @@ def test_a_course_is_booked_all_or_nothing(sched: Any) -> None:
 
 
 def test_holidays_and_downtime_set_capacity(sched: Any) -> None:
-    from onconet.scheduling.models import Downtime, Holiday
+    from onconet.core.models import Holiday
+    from onconet.scheduling.models import Downtime
 
     _, machine, *_ = sched
     Holiday.objects.create(date=MONDAY, name="Test holiday")

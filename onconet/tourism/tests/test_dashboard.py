@@ -1,11 +1,13 @@
 """The office dashboard's figures on a small, hand-made history."""
 
+import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from onconet.core.models import Holiday
 from onconet.tourism import selectors, services
 from onconet.tourism.models import ExchangeRate, Referral
 from onconet.tourism.tests.conftest import TODAY
@@ -75,6 +77,17 @@ def test_overdue_after_the_service_level(users, office):
     referral.state_changed_at = timezone.now() - timedelta(days=10)  # inquiry allows 2 working days
     assert selectors.is_overdue(referral) is True
     assert selectors.working_days_between(TODAY, TODAY + timedelta(days=7)) == 5
+
+
+def test_the_service_level_does_not_count_national_holidays(users, office):
+    referral = referral_for(users, office)  # an inquiry: 2 working days
+    friday = dt.date(2031, 3, 7)
+    referral.state_changed_at = timezone.make_aware(dt.datetime.combine(friday, dt.time(12)))
+    wednesday = friday + timedelta(days=5)
+    assert selectors.is_overdue(referral, today=wednesday) is True  # Monday, Tuesday, Wednesday
+    Holiday.objects.create(date=friday + timedelta(days=3), name="Spring holiday")
+    Holiday.objects.create(date=friday + timedelta(days=4), name="Spring holiday")
+    assert selectors.is_overdue(referral, today=wednesday) is False  # Wednesday only
 
 
 def test_dashboard_page(client, users, office):
