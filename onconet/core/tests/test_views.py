@@ -89,13 +89,6 @@ def test_the_few_tools_are_in_the_user_menu(client, users):
     assert login(Client(), users["coordinator"]).get("/").context["tool_items"] == []
 
 
-def test_every_role_has_a_dashboard(client, users):
-    for user in users.values():
-        response = login(Client(), user).get("/")
-        assert response.status_code == 200, user.username
-        assert b"dashboard-title" in response.content
-
-
 def test_reporter_gets_404_for_other_regions_pages(client, users, region, other_region):
     foreign = make_facility(other_region, "MOW-1")
     login(client, users["reporter"])
