@@ -4,16 +4,23 @@ calendar does the counting)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 
 from onconet.core.models import Holiday
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
+def holidays_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The national holidays after `start` up to and including `end`."""
+    return list(Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True))
+
+
+def working_days_between(start: dt.date, end: dt.date, holidays: Sequence[dt.date] | None = None) -> int:
+    """Working days after `start` up to and including `end` (0 when `end` is not after `start`). `holidays`: the
+    holidays of at least that span, when the caller counts many spans (read from the table otherwise)."""
     if end <= start:
         return 0
     one = dt.timedelta(days=1)
-    holidays = list(Holiday.objects.filter(date__gt=start, date__lte=end).values_list("date", flat=True))
-    return int(np.busday_count(start + one, end + one, holidays=holidays))
+    days = holidays_between(start, end) if holidays is None else list(holidays)
+    return int(np.busday_count(start + one, end + one, holidays=days))

@@ -195,7 +195,7 @@ def _invoice_out(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def _referral_out(user: User, referral: Referral, detail: bool = False) -> dict[str, Any]:
+def _referral_out(user: User, referral: Referral, detail: bool = False, overdue: bool | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": referral.pk,
         "state": referral.state,
@@ -210,7 +210,7 @@ def _referral_out(user: User, referral: Referral, detail: bool = False) -> dict[
         "latest_start": referral.latest_start,
         "start_date": referral.start_date,
         "allowed_transitions": selectors.transitions_for(user, referral),
-        "overdue": selectors.is_overdue(referral),
+        "overdue": selectors.is_overdue(referral) if overdue is None else overdue,
     }
     if detail:
         out["quotes"] = list(referral.quotes.prefetch_related("lines__service"))
@@ -250,8 +250,9 @@ class ReferralFilters(Schema):
 @paginate(BoundedPagination, page_size=50)
 def referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     user = request_user(request)
-    rows = selectors.referrals_list(user=user, state=filters.state)
-    out = [_referral_out(user, r) for r in rows]
+    rows = list(selectors.referrals_list(user=user, state=filters.state))
+    late = selectors.overdue_ids(rows)
+    out = [_referral_out(user, r, overdue=r.pk in late) for r in rows]
     if filters.overdue is not None:
         out = [r for r in out if r["overdue"] is filters.overdue]
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from onconet.core.models import User
 from onconet.core.params import id_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, visible
-from onconet.core.workdays import working_days_between
+from onconet.core.workdays import holidays_between, working_days_between
 from onconet.tourism.models import (
     Contract,
     ContractService,
@@ -100,13 +101,23 @@ def referral_get(*, user: AnyUser, referral_id: int) -> Referral:
     )
 
 
-def is_overdue(referral: Referral, today: date | None = None) -> bool:
+def is_overdue(referral: Referral, today: date | None = None, holidays: Sequence[date] | None = None) -> bool:
     """Past the service-level target of its current state, in working days (national holidays do not count)."""
     target = SLA_WORKING_DAYS.get(referral.state)  # type: ignore[call-overload]
     if target is None:
         return False
     since = timezone.localdate(referral.state_changed_at)
-    return working_days_between(since, today or timezone.localdate()) > target
+    return working_days_between(since, today or timezone.localdate(), holidays) > target
+
+
+def overdue_ids(referrals: Sequence[Referral], today: date | None = None) -> set[int]:
+    """The overdue ones of a list of referrals, reading the holidays once for all of them."""
+    today = today or timezone.localdate()
+    if not referrals:
+        return set()
+    since = min(timezone.localdate(r.state_changed_at) for r in referrals)
+    holidays = holidays_between(since, today)
+    return {r.pk for r in referrals if is_overdue(r, today, holidays)}
 
 
 def transitions_for(user: User, referral: Referral) -> list[str]:

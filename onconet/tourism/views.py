@@ -129,10 +129,8 @@ def office_queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     overdue_only = request.GET.get("overdue") == "1"
     referrals = list(selectors.referrals_list(user=user, state=state or None))
-    rows = [
-        {"referral": r, "overdue": selectors.is_overdue(r), "actions": selectors.transitions_for(user, r)}
-        for r in referrals
-    ]
+    late = selectors.overdue_ids(referrals)
+    rows = [{"referral": r, "overdue": r.pk in late, "actions": selectors.transitions_for(user, r)} for r in referrals]
     if overdue_only:
         rows = [row for row in rows if row["overdue"]]
     counts = Counter(r.state for r in selectors.referrals_list(user=user))
@@ -497,7 +495,8 @@ def office_dashboard(request: HttpRequest) -> HttpResponse:
     require_permission(user, "tourism.view_referral", action="see the office dashboard")
     referrals = list(selectors.referrals_list(user=user))
     by_state = Counter(r.state for r in referrals)
-    overdue = [r for r in referrals if selectors.is_overdue(r)]
+    late = selectors.overdue_ids(referrals)
+    overdue = [r for r in referrals if r.pk in late]
     funnel_rows = selectors.funnel(user=user)
     months = sorted({row["month"] for row in funnel_rows})
     series = {

@@ -88,6 +88,8 @@ def test_the_service_level_does_not_count_national_holidays(users, office):
     Holiday.objects.create(date=friday + timedelta(days=3), name="Spring holiday")
     Holiday.objects.create(date=friday + timedelta(days=4), name="Spring holiday")
     assert selectors.is_overdue(referral, today=wednesday) is False  # Wednesday only
+    assert selectors.overdue_ids([referral], today=wednesday) == set()  # the holidays read once for a whole list
+    assert selectors.overdue_ids([referral], today=wednesday + timedelta(days=2)) == {referral.pk}
 
 
 def test_dashboard_page(client, users, office):
