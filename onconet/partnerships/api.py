@@ -300,7 +300,7 @@ def _delegation_out(delegation: Delegation) -> dict[str, Any]:
         "title": delegation.title,
         "direction": delegation.direction,
         "status": delegation.status,
-        "allowed_transitions": sorted(services.TRANSITIONS.get(delegation.status, set())),
+        "allowed_transitions": services.DELEGATIONS.targets(delegation.status),
         "purpose": delegation.purpose,
         "notes": delegation.notes,
         "start_date": delegation.start_date,

@@ -21,6 +21,7 @@ from onconet.core.errors import DomainError, FieldProblem, InvalidInput, raise_p
 from onconet.core.models import Country, Facility, User
 from onconet.core.reference_data import is_currency_code
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.transitions import StateMachine, Step, step
 from onconet.core.uploads import checked_document
 from onconet.partnerships.models import (
     Accreditation,
@@ -159,13 +160,40 @@ def organisation_get_or_create(
 
 # ---------------------------------------------------------------- delegations
 
-TRANSITIONS: dict[str, set[str]] = {
-    DelegationStatus.PLANNED: {DelegationStatus.CONFIRMED, DelegationStatus.CANCELLED},
-    DelegationStatus.CONFIRMED: {DelegationStatus.UNDER_WAY, DelegationStatus.CANCELLED, DelegationStatus.PLANNED},
-    DelegationStatus.UNDER_WAY: {DelegationStatus.COMPLETED},
-    DelegationStatus.COMPLETED: set(),
-    DelegationStatus.CANCELLED: {DelegationStatus.PLANNED},
-}
+
+def _cannot_become(machine: StateMachine[Delegation], taken: Step, state: str, allowed: list[str]) -> str:
+    return _cannot_become_text(state, taken.target)
+
+
+def _cannot_become_text(state: str, target: str) -> str:
+    label = DelegationStatus(state).label if state in DelegationStatus.values else state
+    targets = DELEGATIONS.targets(state)
+    return f"A {label} delegation cannot become {target}; it can become {', '.join(targets) or 'nothing else'}."
+
+
+DELEGATIONS = StateMachine(
+    Delegation,
+    noun="delegation",
+    wrong_state=_cannot_become,
+    forbidden=lambda machine, taken: "You are not allowed to change delegations.",
+    steps=(
+        step("confirm", {DelegationStatus.PLANNED}, DelegationStatus.CONFIRMED, permission=MANAGE),
+        step("start", {DelegationStatus.CONFIRMED}, DelegationStatus.UNDER_WAY, permission=MANAGE),
+        step("complete", {DelegationStatus.UNDER_WAY}, DelegationStatus.COMPLETED, permission=MANAGE),
+        step(
+            "cancel",
+            {DelegationStatus.PLANNED, DelegationStatus.CONFIRMED},
+            DelegationStatus.CANCELLED,
+            permission=MANAGE,
+        ),
+        step(
+            "replan",
+            {DelegationStatus.CONFIRMED, DelegationStatus.CANCELLED},
+            DelegationStatus.PLANNED,
+            permission=MANAGE,
+        ),
+    ),
+)
 
 
 def delegation_create(
@@ -225,19 +253,12 @@ def delegation_create(
 
 
 def delegation_transition(*, user: User, delegation: Delegation, status: str) -> Delegation:
-    """Move a delegation along planned → confirmed → under way → completed (or cancelled)."""
+    """Move a delegation along planned → confirmed → under way → completed (or cancelled), by its target state."""
     require_manage(user, "change delegations")
-    allowed = TRANSITIONS.get(delegation.status, set())
-    if status not in allowed:
-        raise DomainError(
-            f"A {delegation.get_status_display()} delegation cannot become {status}; "
-            f"it can become {', '.join(sorted(allowed)) or 'nothing else'}."
-        )
-    before = delegation.status
-    delegation.status = status
-    delegation.save(update_fields=["status"])
-    audit_record(actor=user, action=AuditAction.STATE_CHANGE, obj=delegation, changes={"status": [before, status]})
-    return delegation
+    taken = DELEGATIONS.step_to(delegation.status, status)
+    if taken is None:
+        raise DomainError(_cannot_become_text(delegation.status, status))
+    return DELEGATIONS.move(delegation, name=taken.name, actor=user)
 
 
 def participant_add(

@@ -262,7 +262,7 @@ def _detail(
             ],
             "insights_by_topic": sorted(insights_by_topic.items()),
             "follow_ups": list(delegation.follow_ups.all()),
-            "transitions": sorted(services.TRANSITIONS.get(delegation.status, set())),
+            "transitions": services.DELEGATIONS.targets(delegation.status),
             "status_labels": dict(DelegationStatus.choices),
             "can_manage": _can_manage(user),
             "today": today,

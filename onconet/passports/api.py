@@ -124,7 +124,7 @@ class RowIn(StrictSchema):
 
 
 def _detail(user: User, passport: Passport) -> dict[str, Any]:
-    actions = [a for a in services.NEXT_STATES[passport.status] if _may(user, a)]  # type: ignore[index]
+    actions = services.PASSPORTS.open_to(user, passport.status)
     return {
         "id": passport.pk,
         "region": passport.region.code,
@@ -140,11 +140,6 @@ def _detail(user: User, passport: Passport) -> dict[str, Any]:
         "compliance_score": selectors.compliance_score(passport),
         "allowed_actions": actions,
     }
-
-
-def _may(user: User, action: str) -> bool:
-    permission = {"submit": "submit", "approve": "approve", "return": "approve", "reopen": "reopen"}[action]
-    return user.has_perm(f"passports.{permission}_passport")
 
 
 @router.get("/passports", response={200: list[PassportOut], **ERRORS}, summary="Passports you may see")

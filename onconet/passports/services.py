@@ -16,6 +16,7 @@ from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllo
 from onconet.core.models import AuditAction, Facility, Region, User
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.transitions import Moved, StateMachine, step
 from onconet.passports.importer import CheckContext, ParsedPassport, typed_row, validate
 from onconet.passports.models import (
     BedGroup,
@@ -28,6 +29,7 @@ from onconet.passports.models import (
     StaffMember,
     Standard,
 )
+from onconet.passports.rules import passport_check
 from onconet.passports.sheets import SHEETS_BY_NAME
 from onconet.passports.workbook import Problem, RawWorkbook
 
@@ -586,89 +588,71 @@ def _field_problem(problem: Problem) -> FieldProblem:
 # draft → submitted → approved; submitted → draft (returned, with a comment); approved → draft (re-opened,
 # with a reason). Each transition checks the state and the actor, and is written to the history and the audit log.
 
-NEXT_STATES = {
-    PassportStatus.DRAFT: ["submit"],
-    PassportStatus.SUBMITTED: ["approve", "return"],
-    PassportStatus.APPROVED: ["reopen"],
-}
+
+def _history(moved: Moved[Passport]) -> None:
+    _event(moved.obj, moved.actor, moved.step.name, before=moved.before, comment=moved.comment)
 
 
-def _transition(
-    *,
+PASSPORTS = StateMachine(
+    Passport,
+    noun="passport",
+    event=_history,
+    steps=(
+        step("submit", {PassportStatus.DRAFT}, PassportStatus.SUBMITTED, permission="passports.submit_passport"),
+        step("approve", {PassportStatus.SUBMITTED}, PassportStatus.APPROVED, permission="passports.approve_passport"),
+        step("return", {PassportStatus.SUBMITTED}, PassportStatus.DRAFT, permission="passports.approve_passport"),
+        step("reopen", {PassportStatus.APPROVED}, PassportStatus.DRAFT, permission="passports.reopen_passport"),
+    ),
+)
+
+
+def _move(
     passport: Passport,
     user: User,
-    action: str,
-    permission: str,
-    source: PassportStatus,
-    target: PassportStatus,
+    name: str,
+    *,
     comment: str = "",
     request: HttpRequest | None = None,
+    guard: Callable[[Passport], None] | None = None,
 ) -> Passport:
-    with transaction.atomic():
-        passport = get_visible(user, Passport.objects.select_for_update().select_related("region"), pk=passport.pk)
-        require_permission(user, permission, action=f"{action} passports")
-        if passport.status != source:
-            allowed = ", ".join(NEXT_STATES[PassportStatus(passport.status)])
-            raise DomainError(
-                f"Cannot {action} a passport that is {passport.status}; allowed next: {allowed}.",
-                errors=[FieldProblem(f"allowed: {allowed}", "status", passport.status)],
-            )
-        before = passport.status
-        passport.status = target
+    def stamp(row: Passport) -> None:
+        if guard is not None:
+            guard(row)
         now = timezone.now()
-        if target == PassportStatus.SUBMITTED:
-            passport.submitted_at = now
-        if target == PassportStatus.APPROVED:
-            passport.approved_at = now
-        passport.save(update_fields=["status", "submitted_at", "approved_at", "updated_at"])
-        _event(passport, user, action, before=before, comment=comment)
-        audit_record(
-            actor=user,
-            action=AuditAction.STATE_CHANGE,
-            obj=passport,
-            changes={"status": [before, target]},
-            message=comment,
-            request=request,
-        )
-    return passport
+        if PASSPORTS[name].target == PassportStatus.SUBMITTED:
+            row.submitted_at = now
+        if PASSPORTS[name].target == PassportStatus.APPROVED:
+            row.approved_at = now
+
+    return PASSPORTS.move(
+        passport,
+        name=name,
+        actor=user,
+        queryset=Passport.objects.select_related("region"),
+        guard=stamp,
+        comment=comment,
+        request=request,
+    )
 
 
 def passport_submit(*, passport: Passport, user: User, request: HttpRequest | None = None) -> Passport:
     """Send a draft for approval; refused while any error-level rule fails."""
-    from onconet.passports.rules import passport_check
 
-    passport = get_visible(user, Passport.objects.select_related("region"), pk=passport.pk)
-    if passport.status == PassportStatus.DRAFT:
-        errors = [finding for finding in passport_check(passport=passport) if finding.severity == "error"]
+    def no_errors(row: Passport) -> None:
+        errors = [finding for finding in passport_check(passport=row) if finding.severity == "error"]
         if errors:
             raise DomainError(
                 f"The passport has {len(errors)} error(s) to fix before it can be submitted.",
                 errors=errors,
             )
-    return _transition(
-        passport=passport,
-        user=user,
-        action="submit",
-        permission="passports.submit_passport",
-        source=PassportStatus.DRAFT,
-        target=PassportStatus.SUBMITTED,
-        request=request,
-    )
+
+    return _move(passport, user, "submit", request=request, guard=no_errors)
 
 
 def passport_approve(
     *, passport: Passport, user: User, comment: str = "", request: HttpRequest | None = None
 ) -> Passport:
-    return _transition(
-        passport=passport,
-        user=user,
-        action="approve",
-        permission="passports.approve_passport",
-        source=PassportStatus.SUBMITTED,
-        target=PassportStatus.APPROVED,
-        comment=comment,
-        request=request,
-    )
+    return _move(passport, user, "approve", comment=comment, request=request)
 
 
 def _require_comment(comment: str, what: str) -> str:
@@ -681,31 +665,13 @@ def _require_comment(comment: str, what: str) -> str:
 def passport_return(*, passport: Passport, user: User, comment: str, request: HttpRequest | None = None) -> Passport:
     """Send a submitted passport back to its reporter with a comment saying what to fix."""
     comment = _require_comment(comment, "what the reporter should correct")
-    return _transition(
-        passport=passport,
-        user=user,
-        action="return",
-        permission="passports.approve_passport",
-        source=PassportStatus.SUBMITTED,
-        target=PassportStatus.DRAFT,
-        comment=comment,
-        request=request,
-    )
+    return _move(passport, user, "return", comment=comment, request=request)
 
 
 def passport_reopen(*, passport: Passport, user: User, reason: str, request: HttpRequest | None = None) -> Passport:
     """Unlock an approved passport (national admins, with a reason)."""
     reason = _require_comment(reason, "why the approved passport is re-opened")
-    return _transition(
-        passport=passport,
-        user=user,
-        action="reopen",
-        permission="passports.reopen_passport",
-        source=PassportStatus.APPROVED,
-        target=PassportStatus.DRAFT,
-        comment=reason,
-        request=request,
-    )
+    return _move(passport, user, "reopen", comment=reason, request=request)
 
 
 # ---------------------------------------------------------------- the standards catalogue

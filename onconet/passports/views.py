@@ -124,13 +124,6 @@ def passport_new(request: HttpRequest) -> HttpResponse:
 def passport_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     passport = selectors.passport_get(user=user, passport_id=pk)
-    actions = services.NEXT_STATES[PassportStatus(passport.status)]
-    allowed = {
-        "submit": user.has_perm("passports.submit_passport"),
-        "approve": user.has_perm("passports.approve_passport"),
-        "return": user.has_perm("passports.approve_passport"),
-        "reopen": user.has_perm("passports.reopen_passport"),
-    }
     return render(
         request,
         "passports/detail.html",
@@ -139,7 +132,7 @@ def passport_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": selectors.passport_counts(passport),
             "score": selectors.compliance_score(passport),
             "history": selectors.passport_history(passport),
-            "actions": [a for a in actions if allowed[a]],
+            "actions": services.PASSPORTS.open_to(user, passport.status),
             "sections": SECTION_LABELS,
             "can_edit": passport.is_editable and user.has_perm("passports.change_passport"),
             "rules": RULES,

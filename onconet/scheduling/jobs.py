@@ -43,6 +43,7 @@ from onconet.scheduling.simulation import (
     simulate,
 )
 from onconet.scheduling.solver import parse_instance, solve
+from onconet.scheduling.workflow import PLANS
 
 PLAN_TIME_LIMIT = 5.0  # CP-SAT deterministic seconds for a facility's plan
 
@@ -128,9 +129,8 @@ def plan_facility(
             created_by=user,
             note="\n".join(notes),
         )
-        Plan.objects.filter(facility=facility, status=PlanStatus.PROPOSED).exclude(pk=plan.pk).update(
-            status=PlanStatus.SUPERSEDED
-        )
+        for other in Plan.objects.filter(facility=facility, status=PlanStatus.PROPOSED).exclude(pk=plan.pk):
+            PLANS.move(other, name="supersede", actor=None)
     return plan
 
 

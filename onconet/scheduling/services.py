@@ -45,6 +45,8 @@ from onconet.scheduling.models import (
     Protocol,
 )
 from onconet.scheduling.selectors import simulation_jobs
+from onconet.scheduling.workflow import COURSES, PLANS
+from onconet.tourism.services import referral_schedule
 
 MAX_MINUTES = 24 * 60
 
@@ -152,7 +154,7 @@ def refresh_statuses(today: dt.date | None = None) -> int:
         elif delivered:
             status = CourseStatus.UNDER_WAY
         if status != course.status:
-            Course.objects.filter(pk=course.pk).update(status=status)
+            COURSES.move(course, name="complete" if status == CourseStatus.COMPLETED else "start", actor=None)
             changed += 1
     return changed
 
@@ -407,16 +409,13 @@ def _foreign_course_create(*, user: User, referral: Any, facility: Facility) -> 
 
 
 def course_cancel(*, user: User, course: Course) -> Course:
+    """Cancel a course that is not over: its bookings from today are released (the department)."""
     require_permission(user, "scheduling.add_course", action="cancel courses")
-    course = get_visible(user, Course.objects.all(), pk=course.pk)
-    if course.status in (CourseStatus.COMPLETED, CourseStatus.CANCELLED):
-        raise DomainError(f"The course is already {course.status}.")
-    with transaction.atomic():
-        release_bookings(course, timezone.localdate())
-        course.status = CourseStatus.CANCELLED
-        course.save(update_fields=["status"])
-        audit_record(actor=user, action=AuditAction.UPDATE, obj=course, changes={"status": ["", "cancelled"]})
-    return course
+
+    def release(row: Course) -> None:
+        release_bookings(row, timezone.localdate())
+
+    return COURSES.move(course, name="cancel", actor=user, guard=release)
 
 
 # ---------------------------------------------------------------- plans
@@ -487,19 +486,16 @@ def plan_approve(*, user: User, plan: Plan, override_offer: bool = False) -> Pla
     (409) when a booking no longer fits; re-plan then. A plan that starts more foreign courses in a month than the
     published capacity offer sells is refused too, unless a national admin overrides it (`override_offer`, audited):
     the offer is what the simulation found the centre can take over time without delaying domestic patients."""
-    from onconet.tourism.services import referral_schedule
-
     require_permission(user, "scheduling.plan_schedule", action="approve plans")
     if override_offer and user.role != Role.NATIONAL_ADMIN:
         raise NotAllowed("Only a national admin may approve foreign starts beyond the published capacity offer.")
     today = timezone.localdate()
-    with transaction.atomic():
-        plan = get_visible(user, Plan.objects.select_for_update(), pk=plan.pk)
-        if plan.status != PlanStatus.PROPOSED:
-            raise DomainError(f"The plan is {plan.status}; only a proposed plan can be approved.")
-        if plan.plan.get("status") == "infeasible":
+    excess: list[OfferExcess] = []
+
+    def book(row: Plan) -> None:
+        if row.plan.get("status") == "infeasible":
             raise DomainError("The plan is infeasible: courses under way do not fit. Record the cause and re-plan.")
-        excess = offer_excess(plan)
+        excess.extend(offer_excess(row))
         if excess and not override_offer:
             raise DomainError(
                 "The plan starts more foreign courses than the published capacity offer: "
@@ -507,46 +503,56 @@ def plan_approve(*, user: User, plan: Plan, override_offer: bool = False) -> Pla
                 + ". Discard it and re-plan, or a national admin may approve it beyond the offer.",
                 errors=[FieldProblem(str(line), "offer") for line in excess],
             )
-        courses = {
-            c.code: c for c in Course.objects.filter(code__in=_plan_course_codes(plan)).select_related("protocol")
-        }
-        changes = [
-            row for row in plan.diff.get("rows", []) if row["change"] in ("moved", "added", "unbooked", "shifted")
-        ]
-        for row in changes:
-            release_bookings(courses[row["course"]], today)
-        for row in changes:
-            course = courses[row["course"]]
-            if row["change"] == "unbooked":
-                Course.objects.filter(pk=course.pk).update(status=CourseStatus.WAITING, machine=None, start_date=None)
-                continue
-            machine = Machine.objects.get(code=row["machine"])
-            dates = [dt.date.fromisoformat(d) for d in row["dates"] if dt.date.fromisoformat(d) >= today]
-            delivered = course.bookings.filter(day__date__lt=today).count()
-            book_course(course, machine, dates, first_fraction=delivered)
-            start = dt.date.fromisoformat(row["start_date"])
-            Course.objects.filter(pk=course.pk).update(
-                machine=machine, start_date=start, status=CourseStatus.UNDER_WAY if delivered else CourseStatus.BOOKED
-            )
-            if course.origin == Origin.FOREIGN and course.referral is not None:
-                referral_schedule(referral=course.referral, planner=user, start_date=start)
-        Plan.objects.filter(facility=plan.facility, status=PlanStatus.PROPOSED).exclude(pk=plan.pk).update(
-            status=PlanStatus.SUPERSEDED
-        )
-        plan.status = PlanStatus.APPROVED
-        plan.decided_by = user
-        plan.decided_at = timezone.now()
-        plan.save(update_fields=["status", "decided_by", "decided_at"])
-        audit_record(
+        _write_bookings(row, user, today)
+        for other in Plan.objects.filter(facility=row.facility, status=PlanStatus.PROPOSED).exclude(pk=row.pk):
+            PLANS.move(other, name="supersede", actor=None)
+        row.decided_by = user
+        row.decided_at = timezone.now()
+
+    def override() -> str:  # the log says when the approval went beyond the capacity offer
+        return ("approved beyond the capacity offer: " + "; ".join(str(line) for line in excess)) if excess else ""
+
+    return PLANS.move(plan, name="approve", actor=user, guard=book, message=override)
+
+
+def _write_bookings(plan: Plan, user: User, today: dt.date) -> None:
+    """The plan's changes against the bookings: free what moves, then book each course where the plan puts it."""
+    courses = {c.code: c for c in Course.objects.filter(code__in=_plan_course_codes(plan)).select_related("protocol")}
+    changes = [row for row in plan.diff.get("rows", []) if row["change"] in ("moved", "added", "unbooked", "shifted")]
+    for row in changes:
+        release_bookings(courses[row["course"]], today)
+    for row in changes:
+        course = courses[row["course"]]
+        if row["change"] == "unbooked":
+
+            def unbook(locked: Course) -> None:
+                locked.machine, locked.start_date = None, None
+
+            COURSES.move(course, name="unbook", actor=user, guard=unbook, scoped=False)
+            continue
+        machine = Machine.objects.get(code=row["machine"])
+        dates = [dt.date.fromisoformat(d) for d in row["dates"] if dt.date.fromisoformat(d) >= today]
+        delivered = course.bookings.filter(day__date__lt=today).count()
+        book_course(course, machine, dates, first_fraction=delivered)
+        start = dt.date.fromisoformat(row["start_date"])
+
+        def place(locked: Course, machine: Machine = machine, start: dt.date = start) -> None:
+            locked.machine, locked.start_date = machine, start
+
+        COURSES.move(
+            course,
+            name="book_under_way" if delivered else "book",
             actor=user,
-            action=AuditAction.STATE_CHANGE,
-            obj=plan,
-            changes={"status": ["proposed", "approved"]},
-            message=("approved beyond the capacity offer: " + "; ".join(str(line) for line in excess))
-            if excess
-            else "",
+            guard=place,
+            changes={"machine": [course.machine_id, machine.pk], "start_date": [_iso(course.start_date), str(start)]},
+            scoped=False,
         )
-    return plan
+        if course.origin == Origin.FOREIGN and course.referral is not None:
+            referral_schedule(referral=course.referral, planner=user, start_date=start)
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def _plan_course_codes(plan: Plan) -> list[str]:
@@ -555,19 +561,11 @@ def _plan_course_codes(plan: Plan) -> list[str]:
 
 def plan_discard(*, user: User, plan: Plan, note: str = "") -> Plan:
     require_permission(user, "scheduling.plan_schedule", action="discard plans")
-    with transaction.atomic():
-        plan = get_visible(user, Plan.objects.select_for_update(), pk=plan.pk)
-        if plan.status != PlanStatus.PROPOSED:
-            raise DomainError(f"The plan is {plan.status}; only a proposed plan can be discarded.")
-        plan.status = PlanStatus.DISCARDED
-        plan.decided_by = user
-        plan.decided_at = timezone.now()
-        plan.note = note
-        plan.save(update_fields=["status", "decided_by", "decided_at", "note"])
-        audit_record(
-            actor=user, action=AuditAction.STATE_CHANGE, obj=plan, changes={"status": ["proposed", "discarded"]}
-        )
-    return plan
+
+    def decide(row: Plan) -> None:
+        row.decided_by, row.decided_at, row.note = user, timezone.now(), note
+
+    return PLANS.move(plan, name="discard", actor=user, guard=decide)
 
 
 # ---------------------------------------------------------------- capacity offers

@@ -34,7 +34,7 @@ from onconet.tourism.models import (
     Referral,
     ReferralState,
 )
-from onconet.tourism.workflow import SLA_WORKING_DAYS, TRANSITIONS
+from onconet.tourism.workflow import REFERRALS, SLA_WORKING_DAYS
 
 
 def partners_list(
@@ -122,7 +122,7 @@ def overdue_ids(referrals: Sequence[Referral], today: date | None = None) -> set
 
 def transitions_for(user: User, referral: Referral) -> list[str]:
     """The transitions this user may make now."""
-    return [t.name for t in TRANSITIONS.values() if referral.state in t.sources and user.role in t.roles]
+    return REFERRALS.open_to(user, referral.state)
 
 
 # ---------------------------------------------------------------- the office dashboard and finance

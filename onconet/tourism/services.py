@@ -60,7 +60,7 @@ from onconet.tourism.models import (
 )
 from onconet.tourism.money import CENT, MAX_AMOUNT, amount_in, convert, currency_code, money, rate_in, rate_on
 from onconet.tourism.selectors import possible_duplicate_get
-from onconet.tourism.workflow import TRANSITIONS, allowed_next
+from onconet.tourism.workflow import REFERRALS
 
 
 def partner_create(
@@ -590,60 +590,170 @@ def referral_transition(
     protocol: str = "",
     request: HttpRequest | None = None,
 ) -> Referral:
-    """Move a referral one step: only from the right state, only by the right role; audited. Nobody schedules a
-    referral by hand: only an approved capacity plan does (`referral_schedule`), so that its start holds machine time
-    and keeps the domestic-first guarantee."""
-    transition = TRANSITIONS.get(name)
+    """Take the referral step `name` (the API's and the pages' way in): each step is a named service below."""
     if name == "schedule":
         raise DomainError(
             "A referral is scheduled only by an approved capacity plan: send it to planning (Scheduling › Foreign "
             "patients), then the centre's plan books its start."
         )
-    if transition is None:
-        raise InvalidInput(f"Unknown transition {name!r}; known: {', '.join(TRANSITIONS)}.")
-    with transaction.atomic():
-        referral = get_visible(user, Referral.objects.select_for_update(), pk=referral.pk)
-        if user.role not in transition.roles:
-            raise NotAllowed(
-                f"Your role may not {name.replace('_', ' ')}; it is for: {', '.join(sorted(transition.roles))}."
-            )
-        if referral.state not in transition.sources:
-            allowed = ", ".join(allowed_next(referral.state)) or "none"
-            raise DomainError(
-                f"Cannot {name.replace('_', ' ')} a referral that is {referral.state}; allowed next: {allowed}.",
-                errors=[FieldProblem(f"allowed: {allowed}", "state", referral.state)],
-            )
-        if name == "accept":
-            if not protocol.strip():
-                raise InvalidInput("Name the proposed protocol.", errors=[FieldProblem("required", "protocol")])
-            referral.proposed_protocol = protocol.strip()
-        if name == "decline":
-            if not comment.strip():
-                raise InvalidInput("Say why the referral is declined.", errors=[FieldProblem("required", "comment")])
-            referral.decline_reason = comment.strip()
-        if name in ("ask_more_info", "provide_info") and not comment.strip():
-            raise InvalidInput("Say what is needed.", errors=[FieldProblem("required", "comment")])
-        if name == "send_quote":
-            quote = referral.quotes.filter(status=QuoteStatus.DRAFT).order_by("-id").first()
-            if quote is None:
-                raise DomainError("Prepare a quote first.")
-            quote.status = QuoteStatus.SENT
-            quote.save(update_fields=["status"])
-        if name == "accept_quote":
-            quote = referral.quotes.filter(status=QuoteStatus.SENT).order_by("-id").first()
-            if quote is None:
-                raise DomainError("There is no sent quote to accept.")
-            _invoice_from_quote(quote)
-        if name == "confirm_prepayment" and not _prepaid_enough(referral):
+    REFERRALS[name]  # an unknown step is a 400 naming the known ones
+    if name == "accept":
+        return referral_accept(referral=referral, user=user, protocol=protocol, comment=comment, request=request)
+    return _REFERRAL_STEPS[name](referral=referral, user=user, comment=comment, request=request)
+
+
+def _step(
+    name: str, referral: Referral, user: User, comment: str, request: HttpRequest | None, guard: Any = None
+) -> Referral:
+    return REFERRALS.move(referral, name=name, actor=user, guard=guard, comment=comment, request=request)
+
+
+def _required(text: str, detail: str, field: str = "comment") -> str:
+    if not text.strip():
+        raise InvalidInput(detail, errors=[FieldProblem("required", field)])
+    return text.strip()
+
+
+def referral_request_records(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Ask the partner for the medical records (coordinator)."""
+    return _step("request_records", referral, user, comment, request)
+
+
+def referral_start_review(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Hand the referral to the medical review (coordinator)."""
+    return _step("start_review", referral, user, comment, request)
+
+
+def referral_ask_more_info(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Ask the partner what the review still needs (medical reviewer); the question is required."""
+
+    def guard(row: Referral) -> None:
+        _required(comment, "Say what is needed.")
+
+    return _step("ask_more_info", referral, user, comment, request, guard)
+
+
+def referral_provide_info(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Answer the reviewer's question (partner agent or coordinator); the answer is required."""
+
+    def guard(row: Referral) -> None:
+        _required(comment, "Say what is needed.")
+
+    return _step("provide_info", referral, user, comment, request, guard)
+
+
+def referral_accept(
+    *, referral: Referral, user: User, protocol: str, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Accept the referral for treatment with a proposed protocol (medical reviewer)."""
+
+    def guard(row: Referral) -> None:
+        row.proposed_protocol = _required(protocol, "Name the proposed protocol.", "protocol")
+
+    return _step("accept", referral, user, comment, request, guard)
+
+
+def referral_decline(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Decline the referral, saying why (medical reviewer)."""
+
+    def guard(row: Referral) -> None:
+        row.decline_reason = _required(comment, "Say why the referral is declined.")
+
+    return _step("decline", referral, user, comment, request, guard)
+
+
+def referral_send_quote(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Send the prepared quote to the partner (coordinator or finance)."""
+
+    def guard(row: Referral) -> None:
+        quote = row.quotes.filter(status=QuoteStatus.DRAFT).order_by("-id").first()
+        if quote is None:
+            raise DomainError("Prepare a quote first.")
+        quote.status = QuoteStatus.SENT
+        quote.save(update_fields=["status"])
+
+    return _step("send_quote", referral, user, comment, request, guard)
+
+
+def referral_accept_quote(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Accept the sent quote (partner agent or coordinator); its invoice is issued."""
+
+    def guard(row: Referral) -> None:
+        quote = row.quotes.filter(status=QuoteStatus.SENT).order_by("-id").first()
+        if quote is None:
+            raise DomainError("There is no sent quote to accept.")
+        _invoice_from_quote(quote)
+
+    return _step("accept_quote", referral, user, comment, request, guard)
+
+
+def referral_confirm_prepayment(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """Confirm that the contract's prepayment is received (finance)."""
+
+    def guard(row: Referral) -> None:
+        if not _prepaid_enough(row):
             raise DomainError(
                 "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
             )
-        before = referral.state
-        referral.state = transition.target
-        referral.state_changed_at = timezone.now()
-        referral.save()
-        _referral_event(referral, actor=user, name=name, before=before, comment=comment, request=request)
-    return referral
+
+    return _step("confirm_prepayment", referral, user, comment, request, guard)
+
+
+def referral_arrive(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    """The patient has arrived (coordinator)."""
+    return _step("arrive", referral, user, comment, request)
+
+
+def referral_start_treatment(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    return _step("start_treatment", referral, user, comment, request)
+
+
+def referral_complete(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    return _step("complete", referral, user, comment, request)
+
+
+def referral_follow_up(
+    *, referral: Referral, user: User, comment: str = "", request: HttpRequest | None = None
+) -> Referral:
+    return _step("follow_up", referral, user, comment, request)
+
+
+_REFERRAL_STEPS = {
+    "request_records": referral_request_records,
+    "start_review": referral_start_review,
+    "ask_more_info": referral_ask_more_info,
+    "provide_info": referral_provide_info,
+    "decline": referral_decline,
+    "send_quote": referral_send_quote,
+    "accept_quote": referral_accept_quote,
+    "confirm_prepayment": referral_confirm_prepayment,
+    "arrive": referral_arrive,
+    "start_treatment": referral_start_treatment,
+    "complete": referral_complete,
+    "follow_up": referral_follow_up,
+}
 
 
 # Where a referral may be when the planner books (or re-books) its course: prepaid ones become scheduled; those
@@ -655,70 +765,56 @@ _PLANNER_STATES = frozenset(
 
 def referral_schedule(*, referral: Referral, planner: User, start_date: date) -> Referral:
     """Book a prepaid referral's treatment start from an approved capacity plan, or move the start of one already
-    scheduled; the planner's right is `scheduling.plan_schedule` (the plan's facility is the caller's scope).
-    Audited and written to the referral's history like every transition."""
+    scheduled or under way; the planner's right is `scheduling.plan_schedule` (the plan's facility is the caller's
+    scope). Audited and written to the referral's history like every transition."""
     require_permission(planner, "scheduling.plan_schedule", action="schedule referrals from a plan")
     with transaction.atomic():
         try:
-            referral = Referral.objects.select_for_update().get(pk=referral.pk)
+            current = Referral.objects.select_for_update().get(pk=referral.pk)
         except Referral.DoesNotExist as exc:
             raise NotFound("No referral matches the given id.") from exc
-        if referral.state not in _PLANNER_STATES:
+        if current.state not in _PLANNER_STATES:
             raise DomainError(
-                f"Cannot schedule a referral that is {referral.state}; the planner books prepaid or scheduled ones.",
-                errors=[FieldProblem("allowed: prepaid, scheduled, arrived, in treatment", "state", referral.state)],
+                f"Cannot schedule a referral that is {current.state}; the planner books prepaid or scheduled ones.",
+                errors=[FieldProblem("allowed: prepaid, scheduled, arrived, in treatment", "state", current.state)],
             )
-        if not _prepaid_enough(referral):
+        if not _prepaid_enough(current):
             raise DomainError(
                 "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
             )
-        before, before_start = referral.state, referral.start_date
-        if referral.state == ReferralState.PREPAID:
-            _check_schedule(referral, start_date)
-            referral.state = ReferralState.SCHEDULED
-            referral.state_changed_at = timezone.now()
-        elif before_start == start_date:
-            return referral
-        referral.start_date = start_date
-        referral.save()
-        name = "schedule" if before == ReferralState.PREPAID else "reschedule"
-        _referral_event(
-            referral,
+        before_start = current.start_date
+        change = {"start_date": [_iso(before_start), start_date.isoformat()]}
+        if current.state == ReferralState.PREPAID:
+            _check_schedule(current, start_date)
+
+            def guard(row: Referral) -> None:
+                row.start_date = start_date
+
+            return REFERRALS.move(current, name="schedule", actor=planner, guard=guard, changes=change, scoped=False)
+        if before_start == start_date:
+            return current
+        current.start_date = start_date
+        current.save(update_fields=["start_date"])
+        ReferralEvent.objects.create(
+            referral=current,
             actor=planner,
-            name=name,
-            before=before,
+            action="reschedule",
+            from_state=current.state,
+            to_state=current.state,
             comment="",
-            changes={"start_date": [_iso(before_start), start_date.isoformat()]},
         )
-    return referral
+        audit_record(
+            actor=planner,
+            action=AuditAction.STATE_CHANGE,
+            obj=current,
+            changes={"state": [current.state, current.state], **change},
+            message="reschedule",
+        )
+    return current
 
 
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
-
-
-def _referral_event(
-    referral: Referral,
-    *,
-    actor: User,
-    name: str,
-    before: str,
-    comment: str,
-    request: HttpRequest | None = None,
-    changes: dict[str, list[Any]] | None = None,
-) -> None:
-    ReferralEvent.objects.create(
-        referral=referral, actor=actor, action=name, from_state=before, to_state=referral.state, comment=comment
-    )
-    audit_record(
-        actor=actor,
-        action=AuditAction.STATE_CHANGE,
-        obj=referral,
-        changes={"state": [before, referral.state], **(changes or {})},
-        # the comment stays with the referral's history (cleared on anonymisation); the log names the step only
-        message=name,
-        request=request,
-    )
 
 
 def _check_schedule(referral: Referral, start_date: date | None) -> None:

@@ -2,45 +2,53 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from onconet.core.roles import Role
+from onconet.core.transitions import Moved, StateMachine, step
+from onconet.tourism.models import Referral, ReferralEvent
 from onconet.tourism.models import ReferralState as S
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-
-
-def _t(name: str, sources: set[str], target: str, roles: set[str]) -> Transition:
-    return Transition(name, frozenset(sources), target, frozenset(roles))
+def _history(moved: Moved[Referral]) -> None:
+    ReferralEvent.objects.create(
+        referral=moved.obj,
+        actor=moved.actor,
+        action=moved.step.name,
+        from_state=moved.before,
+        to_state=moved.obj.state,
+        comment=moved.comment,
+    )
 
 
 C, R, F, P = Role.COORDINATOR, Role.MEDICAL_REVIEWER, Role.FINANCE_OFFICER, Role.PARTNER_AGENT
-TRANSITIONS = {
-    t.name: t
-    for t in (
-        _t("request_records", {S.INQUIRY}, S.RECORDS_REQUESTED, {C}),
-        _t("start_review", {S.INQUIRY, S.RECORDS_REQUESTED}, S.UNDER_REVIEW, {C}),
-        _t("ask_more_info", {S.UNDER_REVIEW}, S.MORE_INFO, {R}),
-        _t("provide_info", {S.MORE_INFO}, S.UNDER_REVIEW, {P, C}),
-        _t("accept", {S.UNDER_REVIEW}, S.ACCEPTED, {R}),
-        _t("decline", {S.UNDER_REVIEW}, S.DECLINED, {R}),
-        _t("send_quote", {S.ACCEPTED}, S.QUOTE_SENT, {C, F}),
-        _t("accept_quote", {S.QUOTE_SENT}, S.QUOTE_ACCEPTED, {P, C}),
-        _t("confirm_prepayment", {S.QUOTE_ACCEPTED}, S.PREPAID, {F}),
-        _t("arrive", {S.SCHEDULED}, S.ARRIVED, {C}),
-        _t("start_treatment", {S.ARRIVED}, S.IN_TREATMENT, {C}),
-        _t("complete", {S.IN_TREATMENT}, S.COMPLETED, {C, R}),
-        _t("follow_up", {S.COMPLETED}, S.FOLLOW_UP, {C}),
-    )
-}
+# Nobody schedules a referral by hand: only an approved capacity plan does (`referral_schedule`), so that its start
+# holds machine time and keeps the domestic-first guarantee.
+REFERRALS = StateMachine(
+    Referral,
+    field="state",
+    noun="referral",
+    event=_history,
+    stamp="state_changed_at",
+    audit_comment=False,  # the comment stays with the referral's history (cleared on anonymisation)
+    steps=(
+        step("request_records", {S.INQUIRY}, S.RECORDS_REQUESTED, roles={C}),
+        step("start_review", {S.INQUIRY, S.RECORDS_REQUESTED}, S.UNDER_REVIEW, roles={C}),
+        step("ask_more_info", {S.UNDER_REVIEW}, S.MORE_INFO, roles={R}),
+        step("provide_info", {S.MORE_INFO}, S.UNDER_REVIEW, roles={P, C}),
+        step("accept", {S.UNDER_REVIEW}, S.ACCEPTED, roles={R}),
+        step("decline", {S.UNDER_REVIEW}, S.DECLINED, roles={R}),
+        step("send_quote", {S.ACCEPTED}, S.QUOTE_SENT, roles={C, F}),
+        step("accept_quote", {S.QUOTE_SENT}, S.QUOTE_ACCEPTED, roles={P, C}),
+        step("confirm_prepayment", {S.QUOTE_ACCEPTED}, S.PREPAID, roles={F}),
+        # the plan's step: `referral_schedule` takes it when a plan that books the course is approved
+        step("schedule", {S.PREPAID}, S.SCHEDULED, permission="scheduling.plan_schedule", system=True),
+        step("arrive", {S.SCHEDULED}, S.ARRIVED, roles={C}),
+        step("start_treatment", {S.ARRIVED}, S.IN_TREATMENT, roles={C}),
+        step("complete", {S.IN_TREATMENT}, S.COMPLETED, roles={C, R}),
+        step("follow_up", {S.COMPLETED}, S.FOLLOW_UP, roles={C}),
+    ),
+)
 
 # Service-level targets: working days a referral may stay in a state before it is overdue.
 SLA_WORKING_DAYS = {
@@ -72,7 +80,3 @@ LABELS = {
     "complete": _("Treatment completed"),
     "follow_up": _("Start follow-up"),
 }
-
-
-def allowed_next(state: str) -> list[str]:
-    return [t.name for t in TRANSITIONS.values() if state in t.sources]
