@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from onconet.core.models import Facility, FacilityKind, Region, User
 from onconet.core.roles import Role
@@ -67,6 +68,34 @@ def _sqlite_audit_triggers(statements: list[str]) -> None:
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+
+class RowLocks:
+    """The SQL run inside `with row_locks:`, to check that a service locked the rows it changes. SQLite has no
+    row locks (it runs one writer at a time), so there the check passes trivially; CI's PostgreSQL pass checks."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __enter__(self) -> RowLocks:
+        self._capture = CaptureQueriesContext(connection)
+        self._capture.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._capture.__exit__(*exc)
+        self.statements = [query["sql"] for query in self._capture.captured_queries]
+
+    def assert_locked(self, table: str) -> None:
+        if not connection.features.has_select_for_update:
+            return
+        locks = [sql for sql in self.statements if "FOR UPDATE" in sql and f'FROM "{table}"' in sql]
+        assert locks, f"no SELECT … FOR UPDATE on {table} among {len(self.statements)} statements"
+
+
+@pytest.fixture
+def row_locks(db: None) -> RowLocks:
+    return RowLocks()
 
 
 @pytest.fixture
