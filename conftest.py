@@ -147,6 +147,12 @@ def make_user(role: Role, username: str | None = None, **extra: Any) -> User:
     return user_create(username=username or role.value, role=role, password=PASSWORD, **extra)
 
 
+def make_agent(username: str, partner: Any, **extra: Any) -> User:
+    from onconet.tourism.services import partner_agent_create
+
+    return partner_agent_create(username=username, partner=partner, password=PASSWORD, **extra)
+
+
 @pytest.fixture
 def make_partner(reference: None) -> Any:
     from onconet.core.models import Country
@@ -172,8 +178,8 @@ def users(reference: None, region: Region, other_region: Region, make_partner: A
         "reviewer": make_user(Role.MEDICAL_REVIEWER, "reviewer"),
         "finance": make_user(Role.FINANCE_OFFICER, "finance"),
         "interpreter": make_user(Role.INTERPRETER, "interpreter", languages=["bg", "en"]),
-        "partner": make_user(Role.PARTNER_AGENT, "partner", partner=bg),
-        "partner2": make_user(Role.PARTNER_AGENT, "partner2", partner=rs),
+        "partner": make_agent("partner", bg),
+        "partner2": make_agent("partner2", rs),
     }
 
 

@@ -38,3 +38,4 @@ urlpatterns = [
     path("partnerships/", include("onconet.partnerships.urls")),
     path("fhir/", include("onconet.interop.urls")),
 ]
+handler400 = "onconet.core.views.bad_request"

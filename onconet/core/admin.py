@@ -22,18 +22,18 @@ class UserAdmin(DjangoUserAdmin):
     through services.user_update, which syncs the role's group and audits every change; groups and single
     permissions are not edited by hand (a role's permissions come from its group)."""
 
-    list_display = ("username", "get_full_name", "role", "region", "partner", "is_active")
+    list_display = ("username", "get_full_name", "role", "region", "is_active")
     list_filter = ("role", "is_active")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-        ("OncoNet", {"fields": ("role", "region", "partner", "languages")}),
+        ("OncoNet", {"fields": ("role", "region", "languages")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
-        ("OncoNet", {"fields": ("role", "region", "partner")}),
+        ("OncoNet", {"fields": ("role", "region")}),
     )
     readonly_fields = ("groups", "user_permissions", "last_login", "date_joined")
     actions = ["reset_two_factor"]

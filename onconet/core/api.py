@@ -17,7 +17,7 @@ from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
 from onconet.core.models import ApiToken, Facility, FacilityKind, Job, Region
 from onconet.core.pagination import BoundedPagination
-from onconet.core.scoping import get_visible
+from onconet.core.scoping import get_visible, partner_id_of
 
 router = Router(tags=["core"])
 
@@ -43,7 +43,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "full_name": user.get_full_name(),
         "role": user.role,
         "region": user.region.code if user.region else None,
-        "partner_id": user.partner_id,
+        "partner_id": partner_id_of(user),
         "languages": user.languages,
         "permissions": sorted(user.get_all_permissions()),
     }

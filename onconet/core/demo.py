@@ -183,21 +183,21 @@ def build_facilities(*, scale: str, seed: int) -> int:
     return len(created)
 
 
-def build_users(*, seed: int, passwords: bool, partners: dict[str, object]) -> list[DemoLogin]:
+def build_users(*, seed: int, passwords: bool) -> list[DemoLogin]:
+    """One user per role; the partner agents' organisations are linked by the office's demo (`link_agents`)."""
     rng = random.Random(seed)
     regions = {r.code: r for r in Region.objects.filter(code__in=["RU-KLU", "RU-MOW"])}
     for login in DEMO_LOGINS:
         region = None
-        partner = None
         languages: list[str] = ["ru", "en"]
         if login.username == "reporter":
             region = regions["RU-KLU"]
         elif login.username == "reporter2":
             region = regions["RU-MOW"]
         elif login.username == "partner":
-            partner, languages = partners["BG"], ["bg", "en"]
+            languages = ["bg", "en"]
         elif login.username == "partner2":
-            partner, languages = partners["RS"], ["sr", "en"]
+            languages = ["sr", "en"]
         elif login.username == "interpreter":
             languages = ["ru", "bg", "sr", "en"]
         firsts, lasts = _NAMES[rng.choice("FM")]
@@ -209,8 +209,8 @@ def build_users(*, seed: int, passwords: bool, partners: dict[str, object]) -> l
             last_name=rng.choice(lasts),
             email=f"{login.username}@onconet.example",
             region=region,
-            partner=partner,
             languages=languages,
+            linked=login.role == Role.PARTNER_AGENT,  # the office's demo links them, in the demo's transaction
         )
     return DEMO_LOGINS
 

@@ -17,7 +17,8 @@ from onconet.core.roles import Role
 
 
 class User(AbstractUser):
-    """A person who logs in. The role decides permissions; region and partner decide which records."""
+    """A person who logs in. The role decides permissions; the region (of a regional reporter) and the partner
+    organisation (of a partner agent, linked in tourism) decide which records."""
 
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(
@@ -27,14 +28,6 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
         verbose_name=_("region"),
-    )
-    partner = models.ForeignKey(
-        "tourism.Partner",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="agents",
-        verbose_name=_("partner organisation"),
     )
     languages = models.JSONField(
         _("languages spoken"), default=list, blank=True, help_text=_('ISO 639 codes, e.g. ["bg", "en"]')
@@ -46,11 +39,6 @@ class User(AbstractUser):
                 condition=Q(role=Role.REGIONAL_REPORTER, region__isnull=False)
                 | (~Q(role=Role.REGIONAL_REPORTER) & Q(region__isnull=True)),
                 name="user_region_iff_regional_reporter",
-            ),
-            models.CheckConstraint(
-                condition=Q(role=Role.PARTNER_AGENT, partner__isnull=False)
-                | (~Q(role=Role.PARTNER_AGENT) & Q(partner__isnull=True)),
-                name="user_partner_iff_partner_agent",
             ),
         ]
 

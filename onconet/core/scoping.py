@@ -1,14 +1,15 @@
 """Which records a user may see: the one mechanism every app uses.
 
 A model opts in by naming the field that ties a record to a region (`scope_region`) or to a partner
-organisation (`scope_partner`). National roles see everything; a regional reporter sees only its
-region's region-scoped records; a partner agent only its partner's partner-scoped records; the
-international office sees partner records and the facility directory. A record outside a user's scope
-is answered exactly like a missing one (404).
+organisation (`scope_partner`; which partner an agent works for, tourism tells core with `register_partner_of`).
+National roles see everything; a regional reporter sees only its region's region-scoped records; a partner agent
+only its partner's partner-scoped records; the international office sees partner records and the facility
+directory. A record outside a user's scope is answered exactly like a missing one (404).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
@@ -22,6 +23,24 @@ from onconet.core.roles import NATIONAL_ROLES, OFFICE_ROLES, Role
 M = TypeVar("M", bound=Model)
 
 AnyUser = User | AnonymousUser
+
+
+PartnerOf = Callable[[User], "int | None"]
+_partner_of: list[PartnerOf] = []
+
+
+def register_partner_of(resolver: PartnerOf) -> None:
+    """The app that owns partner organisations (tourism) tells core which one a partner agent works for; core
+    imports no app above it."""
+    _partner_of[:] = [resolver]
+
+
+def partner_id_of(user: AnyUser) -> int | None:
+    """The partner organisation a partner agent works for (None for everyone else, or when no app says)."""
+    if not user.is_authenticated or not _partner_of:
+        return None
+    assert isinstance(user, User)
+    return _partner_of[0](user)
 
 
 def visible(user: AnyUser, queryset: QuerySet[M]) -> QuerySet[M]:
@@ -39,7 +58,8 @@ def visible(user: AnyUser, queryset: QuerySet[M]) -> QuerySet[M]:
         return queryset.none() if partner_field else queryset
     if user.role == Role.PARTNER_AGENT:
         if partner_field:
-            return queryset.filter(**{partner_field: user.partner_id})
+            partner = partner_id_of(user)
+            return queryset.none() if partner is None else queryset.filter(**{partner_field: partner})
         return queryset.none() if region_field else queryset
     if user.role in OFFICE_ROLES:
         return queryset

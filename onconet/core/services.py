@@ -196,10 +196,16 @@ def user_create(
     last_name: str = "",
     email: str = "",
     region: Region | None = None,
-    partner: Any = None,
     languages: list[str] | None = None,
+    linked: bool = False,
 ) -> User:
-    """Create a user in one role; the role's group gives the permissions."""
+    """Create a user in one role; the role's group gives the permissions. A partner agent is created by the app that
+    owns partner organisations, which links it to its partner in the same transaction (`linked=True`)."""
+    if role == Role.PARTNER_AGENT and not linked:
+        raise InvalidInput(
+            "A partner agent is created with its partner organisation (the office's partner_agent_create).",
+            errors=[FieldProblem("a partner agent needs its partner organisation", "partner")],
+        )
     languages = [code.lower() for code in (languages or [])]
     bad = [code for code in languages if not is_language_code(code)]
     if bad:
@@ -211,7 +217,6 @@ def user_create(
         last_name=last_name,
         email=email,
         region=region,
-        partner=partner,
         languages=languages,
         is_staff=role == Role.NATIONAL_ADMIN,
         is_superuser=role == Role.NATIONAL_ADMIN,
@@ -230,7 +235,7 @@ def user_create(
     return user
 
 
-USER_ACCESS_FIELDS = ["role", "region", "partner", "is_active", "is_staff", "is_superuser"]
+USER_ACCESS_FIELDS = ["role", "region", "is_active", "is_staff", "is_superuser"]
 
 
 def user_update(
@@ -239,14 +244,14 @@ def user_update(
     user: User,
     role: str,
     region: Region | None,
-    partner: Any,
     is_active: bool,
     is_staff: bool,
     is_superuser: bool,
     request: HttpRequest | None = None,
 ) -> User:
     """Change what a user may do: the role (its group follows: exactly the role's group), the scope (region or
-    partner), and the active, staff and superuser flags. Every change is audited with its before and after."""
+    the region of a regional reporter; a partner agent's organisation is tourism's `partner_agent_link`), and the
+    active, staff and superuser flags. Every change is audited with its before and after."""
     require_permission(actor, "core.change_user", action="change users")
     if role not in Role.values:
         raise InvalidInput("The user is not valid.", errors=[FieldProblem("not a role", "role", role)])
@@ -257,7 +262,6 @@ def user_update(
             raise NotAllowed("Only a superuser may grant or withdraw superuser status.")
         locked.role = role
         locked.region = region
-        locked.partner = partner
         locked.is_active = is_active
         locked.is_staff = is_staff
         locked.is_superuser = is_superuser

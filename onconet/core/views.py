@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -451,3 +452,18 @@ def two_factor_reset(request: HttpRequest) -> HttpResponse:
             % {"username": target.get_username()},
         )
     return redirect("core:sign_in_security")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 (a malformed request it refuses before any view, e.g. a Host header this server does not
+    answer) in the API's own format: JSON for /api/, an OperationOutcome for /fhir/, the plain page elsewhere."""
+    detail = "Bad request: the request is malformed (for example its Host header), so no view read it."
+    if request.path.startswith("/fhir/"):
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": detail}],
+        }
+        return JsonResponse(outcome, status=400, content_type="application/fhir+json")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "errors": []}, status=400)
+    return defaults.bad_request(request, exception)

@@ -19,11 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from fhir.resources.bundle import Bundle
 from pydantic import ValidationError
 
 from onconet.core.errors import FieldProblem, InvalidInput, NotAllowed
 from onconet.core.models import User
 from onconet.interop.fhir import CODES, ICD10, SYSTEM
+from onconet.tourism import services as office
+from onconet.tourism.models import ForeignPatient
+from onconet.tourism.selectors import agent_partner
 
 PASSPORT_TYPE = "PPN"
 SEX = {"male": "M", "female": "F"}
@@ -61,12 +65,7 @@ def _codes(concepts: list[Any], system: str) -> list[str]:
 
 def referral_bundle_import(*, user: User, data: Any) -> Imported:
     """Import a partner agent's transaction Bundle; raises InvalidInput listing every problem."""
-    from fhir.resources.bundle import Bundle
-
-    from onconet.tourism import services as office
-    from onconet.tourism.models import ForeignPatient
-
-    if not user.has_perm("tourism.add_referral") or user.partner_id is None:
+    if not user.has_perm("tourism.add_referral") or agent_partner(user) is None:
         raise NotAllowed("Only a partner agent may send referrals as FHIR Bundles.")
     try:
         bundle = Bundle.model_validate(data)
@@ -167,12 +166,12 @@ def referral_bundle_import(*, user: User, data: Any) -> Imported:
     assert family is not None
     assert sex is not None
     assert passport is not None
-    partner = user.partner
+    partner = agent_partner(user)
     assert partner is not None
     number = "".join((passport.value or "").split()).upper()
     with transaction.atomic():
         existing = ForeignPatient.objects.filter(
-            partner_id=user.partner_id, citizenship__code=citizenship, passport_number=number
+            partner=partner, citizenship__code=citizenship, passport_number=number
         ).first()
         created = existing is None
         try:

@@ -1,11 +1,18 @@
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from onconet.core.models import User
+from onconet.tourism import services
 from onconet.tourism.models import (
     Contract,
     ContractService,
     ExchangeRate,
     MessageTemplate,
     Partner,
+    PartnerAgent,
     PartnerContact,
     Service,
 )
@@ -56,3 +63,18 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     list_display = ("code", "language", "subject")
     list_filter = ("code", "language")
+
+
+@admin.register(PartnerAgent)
+class PartnerAgentAdmin(admin.ModelAdmin):
+    """Which partner organisation each partner agent works for; saved through the office's service (audited)."""
+
+    list_display = ("user", "partner")
+    list_filter = ("partner",)
+    search_fields = ("user__username", "partner__name")
+    autocomplete_fields = ("partner",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        actor = request.user
+        assert isinstance(actor, User)
+        services.partner_agent_link(actor=actor, user=obj.user, partner=obj.partner, request=request)

@@ -222,7 +222,7 @@ def _referral_out(user: User, referral: Referral, detail: bool = False, overdue:
 def referral_submit(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
     user = request_user(request)
     if user.role == Role.PARTNER_AGENT:
-        partner = user.partner
+        partner = selectors.agent_partner(user)
     else:
         partner = get_visible(user, Partner.objects.all(), pk=payload.partner_id or 0)
     assert partner is not None

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from onconet.core.models import Country
-from onconet.tourism.models import Partner, PartnerContact, PartnerKind
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from onconet.core.errors import DomainError
+from onconet.core.models import Country, User
+from onconet.tourism import services
+from onconet.tourism.models import ExchangeRate, ForeignPatient, Partner, PartnerContact, PartnerKind, Referral, Service
 
 # (country, name, kind, city, contact name, contact position, language)
 DEMO_PARTNERS = [
@@ -97,17 +105,15 @@ def build_partners() -> dict[str, Partner]:
     return first
 
 
+def link_agents(*, partners: dict[str, Partner]) -> None:
+    """The demo's partner agents work for the Bulgarian ministry (partner) and the Serbian fund (partner2)."""
+    for username, country in (("partner", "BG"), ("partner2", "RS")):
+        agent = User.objects.filter(username=username).first()
+        if agent is not None:
+            services.partner_agent_link(actor=None, user=agent, partner=partners[country])
+
+
 # ---------------------------------------------------------------- the international office
-
-import random  # noqa: E402
-from datetime import date, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-
-from onconet.core.errors import DomainError  # noqa: E402
-from onconet.core.models import User  # noqa: E402
-from onconet.tourism.models import ExchangeRate, ForeignPatient, Referral, Service  # noqa: E402
 
 DEMO_SERVICES = [
     ("consult", "Oncologist's consultation", "consultation", "", "12000", False),
@@ -133,8 +139,6 @@ FIRST_NAMES = {
 
 def build_office(*, seed: int, partners: dict[str, Partner]) -> int:
     """Services, rates, contracts and a few dozen referrals spread over every stage; returns the referral count."""
-    from onconet.tourism import services
-
     rng = random.Random(seed)
     today = timezone.localdate()
     services.message_templates_load()
@@ -216,7 +220,7 @@ def build_office(*, seed: int, partners: dict[str, Partner]) -> int:
     for index in range(36):
         country = ["BG", "BG", "RS", "KZ", "BG", "UZ"][index % 6] if index % 6 != 5 else "UZ"
         partner = partners.get(country) or partners["BG"]
-        agent = User.objects.filter(partner=partner).first() or coordinator
+        agent = User.objects.filter(agency__partner=partner).first() or coordinator
         family, given, native = FIRST_NAMES.get(country, FIRST_NAMES["BG"])
         patient = services.patient_register(
             user=coordinator,
@@ -271,8 +275,6 @@ def build_office(*, seed: int, partners: dict[str, Partner]) -> int:
 def _advance(
     referral: Referral, target: str, coordinator: User, reviewer: User, finance: User, agent: User, rng: random.Random
 ) -> None:
-    from onconet.tourism import services
-
     def go(user: User, name: str, comment: str = "", protocol: str = "") -> None:
         services.referral_transition(user=user, referral=referral, name=name, comment=comment, protocol=protocol)
         referral.refresh_from_db()

@@ -47,6 +47,28 @@ class Partner(models.Model):
         return self.name
 
 
+class PartnerAgent(models.Model):
+    """Which partner organisation a partner agent works for. The link lives here, with the partners, and not on
+    core's user: core's scoping asks tourism for it (`core.scoping.register_partner_of`)."""
+
+    scope_partner: ClassVar[str] = "partner_id"
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="agency", verbose_name=_("user")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="agents", verbose_name=_("partner organisation")
+    )
+
+    class Meta:
+        ordering = ["partner", "user"]
+        verbose_name = _("partner agent")
+        verbose_name_plural = _("partner agents")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.partner})"
+
+
 class PartnerContact(models.Model):
     scope_partner: ClassVar[str] = "partner_id"
 

@@ -27,6 +27,7 @@ from onconet.tourism.models import (
     ForeignPatient,
     Invoice,
     Partner,
+    PartnerAgent,
     PartnerContact,
     Payment,
     PaymentKind,
@@ -35,6 +36,19 @@ from onconet.tourism.models import (
     ReferralState,
 )
 from onconet.tourism.workflow import REFERRALS, SLA_WORKING_DAYS
+
+
+def agent_partner(user: AnyUser) -> Partner | None:
+    """The partner organisation a partner agent works for (its PartnerAgent link), or None. Read once per user
+    object: Django keeps the link on it."""
+    link: PartnerAgent | None = getattr(user, "agency", None) if user.is_authenticated else None
+    return link.partner if link is not None else None
+
+
+def agent_partner_id(user: User) -> int | None:
+    """What core's scoping asks (`register_partner_of`): the partner's id, without loading the partner."""
+    link: PartnerAgent | None = getattr(user, "agency", None)
+    return link.partner_id if link is not None else None
 
 
 def partners_list(

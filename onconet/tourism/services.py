@@ -22,6 +22,7 @@ from onconet.core.models import AuditAction, Country, User
 from onconet.core.reference_data import is_currency_code, is_language_code
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.services import user_create
 from onconet.core.uploads import checked_document
 from onconet.tourism.models import (
     Companion,
@@ -42,6 +43,7 @@ from onconet.tourism.models import (
     MessageTemplate,
     NumberSeries,
     Partner,
+    PartnerAgent,
     PartnerContact,
     PartnerKind,
     PatientDocument,
@@ -125,6 +127,47 @@ def partner_contact_add(
         contact.save()
         audit_record(actor=user, action=AuditAction.CREATE, obj=contact, request=request)
     return contact
+
+
+def partner_agent_link(
+    *, actor: User | None, user: User, partner: Partner, request: HttpRequest | None = None
+) -> PartnerAgent:
+    """Say which partner organisation a partner agent works for (or move it to another): only users in the
+    partner-agent role, by those who may change users (None: set-up and the demo). Locked and audited."""
+    if actor is not None:
+        require_permission(actor, "core.change_user", action="change users")
+    if user.role != Role.PARTNER_AGENT:
+        raise InvalidInput(
+            "Only a partner agent works for a partner organisation.",
+            errors=[FieldProblem("not a partner agent", "role", user.role)],
+        )
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        link = PartnerAgent.objects.filter(user=user).first()
+        before = link.partner_id if link else None
+        if link is None:
+            link = PartnerAgent.objects.create(user=user, partner=partner)
+        elif link.partner_id != partner.pk:
+            link.partner = partner
+            link.save(update_fields=["partner"])
+        if before != partner.pk and actor is not None:  # set-up, like user_create, is not a change to log
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+                obj=link,
+                changes={"partner": [before, partner.pk]},
+                request=request,
+            )
+    user.agency = link  # the caller's user object knows its partner from now on
+    return link
+
+
+def partner_agent_create(*, partner: Partner, **user_fields: Any) -> User:
+    """A user in the partner-agent role working for `partner` (set-up, the demo and tests): one transaction."""
+    with transaction.atomic():
+        user = user_create(role=Role.PARTNER_AGENT, linked=True, **user_fields)
+        partner_agent_link(actor=None, user=user, partner=partner)
+    return user
 
 
 # ================================================================ the international patient office

@@ -436,7 +436,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             partner = (
-                user.partner
+                selectors.agent_partner(user)
                 if user.role == Role.PARTNER_AGENT
                 else get_visible(user, Partner.objects.all(), pk=int(values.get("partner") or 0))
             )

@@ -1055,7 +1055,7 @@ def _world(request: pytest.FixtureRequest, role: str) -> SimpleNamespace:
     places_ = request.getfixturevalue("places")
     tour_ = request.getfixturevalue("tour")
     admin, coordinator, partner, reporter = users[A], users[C], users[P1], users[R1]
-    bg = partner.partner
+    bg = partner.agency.partner
     w = SimpleNamespace(users=users, klu=s["klu"], g1=s["g1"], course=course_, places=places_, tour=tour_, bg=bg)
 
     # the international office: a contact, an inquiry, documents, the letter templates

@@ -31,8 +31,8 @@ def test_national_roles_see_every_region(users, region, other_region):
 
 def test_partner_agent_sees_only_its_partner(users):
     agent = users["partner"]
-    own = agent.partner
-    other = users["partner2"].partner
+    own = agent.agency.partner
+    other = users["partner2"].agency.partner
     PartnerContact.objects.create(partner=own, name="Own contact")
     PartnerContact.objects.create(partner=other, name="Other contact")
     assert list(visible(agent, Partner.objects.all())) == [own]

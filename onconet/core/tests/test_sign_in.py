@@ -188,7 +188,6 @@ def user_form(user, **changes):
         "email": user.email,
         "role": user.role,
         "region": user.region_id or "",
-        "partner": user.partner_id or "",
         "languages": "[]",
     }
     flags = {"is_active": user.is_active, "is_staff": user.is_staff, "is_superuser": user.is_superuser}
@@ -254,7 +253,7 @@ def test_a_user_added_in_the_admin_gets_the_role_group_and_an_audit_entry(admin_
 
 def test_user_update_checks_the_actor(users):
     analyst = users["analyst"]
-    kwargs = {"role": Role.NATIONAL_ANALYST, "region": None, "partner": None, "is_active": True, "is_staff": True}
+    kwargs = {"role": Role.NATIONAL_ANALYST, "region": None, "is_active": True, "is_staff": True}
     with pytest.raises(NotAllowed):
         services.user_update(actor=users["coordinator"], user=analyst, is_superuser=True, **kwargs)
     services.user_update(actor=users["admin"], user=analyst, is_superuser=False, **kwargs)

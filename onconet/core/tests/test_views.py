@@ -165,8 +165,8 @@ def test_audit_page_is_for_admins_and_filters(client, users, region):
 
 
 def test_partner_agent_sees_only_own_partner_pages(client, users):
-    own = users["partner"].partner
-    other = users["partner2"].partner
+    own = users["partner"].agency.partner
+    other = users["partner2"].agency.partner
     login(client, users["partner"])
     response = client.get("/partners/")
     assert [p.pk for p in response.context["partners"]] == [own.pk]

@@ -28,5 +28,5 @@ def test_each_role_sees_its_own_tiles_and_only_its_own_partner(users: dict[str, 
     assert reporter.region == region
     partner = dashboard_for(user=users["partner"])
     assert partner.tiles == [("partners", 1)]
-    assert [p.pk for p in partner.partners] == [users["partner"].partner_id]
+    assert [p.pk for p in partner.partners] == [users["partner"].agency.partner_id]
     assert partner.recent_audit == []  # the audit log is the national admin's

@@ -134,7 +134,7 @@ def test_a_referral_bundle_enters_the_pipeline(client, users, service, token, se
     assert (patient.preferred_language, patient.languages, patient.partner) == (
         "bg",
         ["bg", "en"],
-        users["partner"].partner,
+        users["partner"].agency.partner,
     )
     referral = Referral.objects.get()
     assert (referral.state, referral.icd10_codes, referral.latest_start) == ("inquiry", ["C71.9"], dt.date(2027, 2, 1))

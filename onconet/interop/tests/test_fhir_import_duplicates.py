@@ -32,7 +32,7 @@ def test_another_partners_patient_is_answered_as_a_new_one(client, users, servic
 
     status, response = post(client, referral(), second)  # the same passport, name and birth date
     assert (status, response["type"], statuses(response)) == (200, "transaction-response", ["201 Created"] * 2)
-    newcomer = ForeignPatient.objects.get(partner=users["partner2"].partner)
+    newcomer = ForeignPatient.objects.get(partner=users["partner2"].agency.partner)
     assert response["entry"][0]["response"]["location"] == f"Patient/{newcomer.pk}"
     assert list(PossibleDuplicate.objects.values_list("existing", "newcomer", "match", "status")) == [
         (existing.pk, newcomer.pk, "passport", "open")

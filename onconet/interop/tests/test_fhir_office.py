@@ -121,7 +121,7 @@ def desk(users, prepaid_referral):
     Service.objects.create(
         code="interp-h", name="Interpreter, per hour", kind="interpreter_hour", base_price=Decimal("4000")
     )
-    bg, rs = users["partner"].partner, users["partner2"].partner
+    bg, rs = users["partner"].agency.partner, users["partner2"].agency.partner
     common = {"user": admin, "our_party": "NMRRC", "valid_from": TODAY - dt.timedelta(days=10)}
     consult = office.contract_create(
         **common,
@@ -319,7 +319,7 @@ def test_contracts_status_period_and_priced_services(client, users, desk):
     assert interpreter["text"].endswith("at most 20 a month")
     assert consult["offer"]["party"][0]["reference"][0]["identifier"] == {
         "system": f"{SID}/partner",
-        "value": str(users["partner"].partner_id),
+        "value": str(users["partner"].agency.partner_id),
     }
     serbian = get(client, f"/fhir/Contract/{contracts['suspended'].pk}")[1]
     assert serbian["term"][1]["asset"][0]["valuedItem"][0]["net"] == {"value": Decimal("35000"), "currency": "RSD"}

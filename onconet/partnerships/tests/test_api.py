@@ -687,7 +687,7 @@ def test_organisations_get_or_create(login, region):
 def contract(users):
     return tourism_services.contract_create(
         user=users["admin"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         number="BG-2027-001",
         our_party="National proton centre",
         valid_from=TODAY,
@@ -1077,7 +1077,7 @@ def test_country_profile(login, users, places, tour, contract):
     Service.objects.create(code="consult", name="Consultation", kind="consultation", base_price=Decimal("10000"))
     patient = tourism_services.patient_register(
         user=users["partner"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         family_name="Georgieva",
         given_name="Maria",
         date_of_birth=dt.date(1970, 5, 1),
@@ -1114,7 +1114,7 @@ def test_country_profile(login, users, places, tour, contract):
             },
         ],
         "partner_count": 1,
-        "partners": [{"id": users["partner"].partner_id, "name": "Bulgarian Ministry of Health"}],
+        "partners": [{"id": users["partner"].agency.partner_id, "name": "Bulgarian Ministry of Health"}],
         "contracts": ["BG-2027-001"],
         "referrals": {"inquiry": 2},
         "referral_total": 2,

@@ -334,7 +334,7 @@ def test_country_profile_finds_delegations_through_origin_destination_or_partici
 def test_country_profile_of_a_partner_country_shows_its_partners_and_contracts(users):
     contract = tourism_services.contract_create(
         user=users["admin"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         number="BG-2027-001",
         our_party="National proton centre",
         valid_from=TODAY,

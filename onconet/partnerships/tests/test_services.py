@@ -1005,7 +1005,7 @@ def test_correcting_a_reached_milestone_audits_the_old_date(users, agreement):
 def test_an_agreement_is_linked_to_the_contract_it_led_to(users, agreement):
     contract = tourism_services.contract_create(
         user=users["admin"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         number="BG-2027-001",
         our_party="National proton centre",
         valid_from=TODAY,
@@ -1471,7 +1471,7 @@ def test_linking_a_contract_twice_is_recorded_once(users, places):
     )
     contract = tourism_services.contract_create(
         user=users["admin"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         number="BG-LINK-1",
         our_party="Centre",
         valid_from=TODAY,

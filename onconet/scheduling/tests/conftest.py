@@ -112,7 +112,7 @@ def prepaid_referral(users: dict[str, Any], sched: dict[str, Any]) -> Any:
     ExchangeRate.objects.create(date=TODAY - dt.timedelta(days=2), currency="EUR", rate=Decimal("100"))
     office.contract_create(
         user=users["admin"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         number="BG-SCHED-1",
         our_party="Kaluga proton centre",
         valid_from=TODAY - dt.timedelta(days=30),
@@ -124,7 +124,7 @@ def prepaid_referral(users: dict[str, Any], sched: dict[str, Any]) -> Any:
     )
     patient = office.patient_register(
         user=users["partner"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         family_name="Petrova",
         given_name="Ana",
         date_of_birth=dt.date(1970, 1, 2),

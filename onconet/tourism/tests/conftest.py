@@ -28,7 +28,7 @@ def office(users):
     ExchangeRate.objects.create(date=TODAY - timedelta(days=3), currency="EUR", rate=Decimal("100"))
     contract = services.contract_create(
         user=users["admin"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         number="BG-2026-001",
         our_party="National proton centre",
         valid_from=TODAY - timedelta(days=30),

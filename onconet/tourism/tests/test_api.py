@@ -22,7 +22,7 @@ def test_partner_agent_lists_only_its_partner(client, users):
 
 
 def test_partner_agent_gets_404_for_another_partner_and_its_contacts(client, users):
-    other = users["partner2"].partner
+    other = users["partner2"].agency.partner
     PartnerContact.objects.create(partner=other, name="Secret")
     auth = bearer(users["partner"])
     missing = client.get(f"{API}/partners/999999", **auth)
@@ -38,7 +38,7 @@ def test_partner_agent_gets_404_for_another_partner_and_its_contacts(client, use
 
 
 def test_partner_agent_adds_contact_to_own_partner(client, users):
-    own = users["partner"].partner
+    own = users["partner"].agency.partner
     response = client.post(
         f"{API}/partners/{own.pk}/contacts",
         data={"name": "Maria Ivanova", "language": "bg"},
@@ -50,7 +50,7 @@ def test_partner_agent_adds_contact_to_own_partner(client, users):
 
 
 def test_contact_language_must_be_iso_639(client, users):
-    own = users["partner"].partner
+    own = users["partner"].agency.partner
     response = client.post(
         f"{API}/partners/{own.pk}/contacts",
         data={"name": "X", "language": "zz"},

@@ -30,7 +30,7 @@ def test_funnel_quota_receivables_revenue(users, office):
     first = referral_for(users, office)
     other = register(
         users["partner"],
-        users["partner"].partner,
+        users["partner"].agency.partner,
         family_name="Petrov",
         given_name="Ivan",
         passport_number="CD7654321",

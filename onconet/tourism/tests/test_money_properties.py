@@ -101,7 +101,7 @@ def test_convert_keeps_the_order_of_amounts(first: Decimal, second: Decimal, rat
 def register_referral(users: dict[str, User]) -> Referral:
     patient = services.patient_register(
         user=users["partner"],
-        partner=users["partner"].partner,
+        partner=users["partner"].agency.partner,
         family_name="Ivanova",
         given_name="Maria",
         date_of_birth=TODAY.replace(year=1970),
@@ -167,7 +167,7 @@ def test_a_quote_totals_its_lines_exactly_and_the_invoice_carries_it(
         services.exchange_rate_set(user=users["finance"], day=TODAY, currency=currency, rate=rate)
         contract = services.contract_create(
             user=users["admin"],
-            partner=users["partner"].partner,
+            partner=users["partner"].agency.partner,
             number="PROP-1",
             our_party="National proton centre",
             valid_from=TODAY - timedelta(days=1),

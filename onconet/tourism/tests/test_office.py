@@ -31,7 +31,7 @@ def register(user, partner, **extra):
 
 
 def referral_for(users, office):
-    patient = register(users["partner"], users["partner"].partner)
+    patient = register(users["partner"], users["partner"].agency.partner)
     return services.referral_submit(
         user=users["partner"],
         patient=patient,
@@ -42,7 +42,7 @@ def referral_for(users, office):
 
 
 def test_patient_registration_and_masked_passport(users, office):
-    patient = register(users["partner"], users["partner"].partner, phone="+359 2 123 4567")
+    patient = register(users["partner"], users["partner"].agency.partner, phone="+359 2 123 4567")
     assert patient.passport_number == "AB1234567"
     assert patient.passport_masked == "••••••567"
     assert patient.languages == ["bg", "en"]
@@ -53,11 +53,13 @@ def test_patient_registration_and_masked_passport(users, office):
 
 
 def test_duplicate_patients_are_refused(users, office):
-    register(users["partner"], users["partner"].partner)
+    register(users["partner"], users["partner"].agency.partner)
     with pytest.raises(InvalidInput, match="passport is already registered"):
-        register(users["coordinator"], users["partner"].partner, family_name="Other", passport_number="ab1234567")
+        register(
+            users["coordinator"], users["partner"].agency.partner, family_name="Other", passport_number="ab1234567"
+        )
     with pytest.raises(InvalidInput, match="name and date of birth"):
-        register(users["coordinator"], users["partner"].partner, passport_number="ZZ999999")
+        register(users["coordinator"], users["partner"].agency.partner, passport_number="ZZ999999")
     assert ForeignPatient.objects.count() == 1
 
 
@@ -65,7 +67,7 @@ def test_bad_patient_input_lists_every_problem(users, office):
     with pytest.raises(InvalidInput) as err:
         register(
             users["partner"],
-            users["partner"].partner,
+            users["partner"].agency.partner,
             citizenship="XX",
             sex="Q",
             preferred_language="zz",
@@ -77,7 +79,7 @@ def test_bad_patient_input_lists_every_problem(users, office):
 
 
 def test_invalid_icd10_is_refused(users, office):
-    patient = register(users["partner"], users["partner"].partner)
+    patient = register(users["partner"], users["partner"].agency.partner)
     with pytest.raises(InvalidInput) as err:
         services.referral_submit(
             user=users["partner"], patient=patient, service_code="proton-25", icd10_codes=["X99.99"]
@@ -94,7 +96,7 @@ def test_invalid_icd10_is_refused(users, office):
 
 
 def test_partner_agent_cannot_reach_another_partners_patient(users, office):
-    patient = register(users["partner"], users["partner"].partner)
+    patient = register(users["partner"], users["partner"].agency.partner)
     with pytest.raises(NotFound):
         services.referral_submit(
             user=users["partner2"], patient=patient, service_code="proton-25", icd10_codes=["C71.9"]
@@ -102,7 +104,7 @@ def test_partner_agent_cannot_reach_another_partners_patient(users, office):
     with pytest.raises(NotFound):
         services.patient_register(
             user=users["partner2"],
-            partner=users["partner"].partner,
+            partner=users["partner"].agency.partner,
             family_name="X",
             given_name="Y",
             date_of_birth=date(1980, 1, 1),
@@ -190,7 +192,7 @@ def test_unknown_currency_is_refused(users, office):
     with pytest.raises(InvalidInput) as err:
         services.contract_create(
             user=users["admin"],
-            partner=users["partner"].partner,
+            partner=users["partner"].agency.partner,
             number="X-1",
             our_party="us",
             valid_from=TODAY,
@@ -232,7 +234,7 @@ def test_monthly_quota(users, office):
     first = referral_for(users, office)
     other = register(
         users["partner"],
-        users["partner"].partner,
+        users["partner"].agency.partner,
         family_name="Petrov",
         given_name="Ivan",
         passport_number="CD7654321",

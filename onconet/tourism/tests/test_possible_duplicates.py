@@ -40,7 +40,7 @@ def test_another_partners_passport_is_answered_as_a_new_patient(client, users, o
     assert response.json()["passport_masked"] == "••••••789"  # the partner's own input, masked
     body = response.json()
     assert body["patient_id"] != first["patient_id"]
-    assert body["partner_id"] == users["partner2"].partner_id
+    assert body["partner_id"] == users["partner2"].agency.partner_id
     own = client.get(f"{API}/patients?q=Dimitrova", **bearer(users["partner2"])).json()
     assert [item["id"] for item in own["items"]] == [body["patient_id"]]
     assert client.get(f"{API}/patients/{first['patient_id']}/export", **bearer(users["partner2"])).status_code == 404
@@ -79,7 +79,7 @@ def test_the_office_sees_the_possible_duplicate_and_partners_get_404(client, use
     assert (item["id"], item["match"], item["status"], item["decided_by"]) == (duplicate.pk, "passport", "open", None)
     assert item["existing"] == {
         "id": first["patient_id"],
-        "partner_id": users["partner"].partner_id,
+        "partner_id": users["partner"].agency.partner_id,
         "partner": "Bulgarian Ministry of Health",
         "family_name": "Dimitrova",
         "given_name": "Elena",
@@ -119,8 +119,8 @@ def test_merge_links_one_person_and_keeps_each_partners_records(client, users, o
     assert newcomer.same_person_as_id == first["patient_id"]
     # nothing crossed partners: each partner still sees its own patient and referral only
     assert list(Referral.objects.order_by("pk").values_list("patient_id", "partner_id")) == [
-        (first["patient_id"], users["partner"].partner_id),
-        (newcomer.pk, users["partner2"].partner_id),
+        (first["patient_id"], users["partner"].agency.partner_id),
+        (newcomer.pk, users["partner2"].agency.partner_id),
     ]
     for partner, referral in (("partner", first["id"]), ("partner2", response.json()["id"])):
         seen = client.get(f"{API}/referrals", **bearer(users[partner])).json()

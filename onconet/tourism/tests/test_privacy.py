@@ -263,7 +263,9 @@ def test_retention_command(users, treated, settings, capsys):
 
 
 def referral_for_other(users: dict[str, Any], office: Any) -> Referral:
-    patient = register(users["partner"], users["partner"].partner, family_name="Petrov", passport_number="CD7654321")
+    patient = register(
+        users["partner"], users["partner"].agency.partner, family_name="Petrov", passport_number="CD7654321"
+    )
     return services.referral_submit(
         user=users["partner"], patient=patient, service_code="proton-25", icd10_codes=["C61"]
     )

@@ -17,7 +17,7 @@ API = "/api/v1"
 def register(user, family, given, native, passport, born, citizenship="BG", language="bg"):
     return services.patient_register(
         user=user,
-        partner=user.partner,
+        partner=user.agency.partner,
         family_name=family,
         given_name=given,
         name_native=native,
@@ -139,7 +139,7 @@ def test_the_registry_api(client, users, registry):
                 "date_of_birth": "1970-05-01",
                 "sex": "F",
                 "citizenship": "BG",
-                "partner_id": users["partner"].partner_id,
+                "partner_id": users["partner"].agency.partner_id,
                 "passport_masked": "••••••567",
                 "preferred_language": "bg",
                 "languages": ["bg"],

@@ -13,7 +13,7 @@ from onconet.core import demo
 from onconet.partnerships.demo import build_partnerships
 from onconet.passports.demo import build_passports
 from onconet.scheduling.demo import build_scheduling
-from onconet.tourism.demo import build_office, build_partners
+from onconet.tourism.demo import build_office, build_partners, link_agents
 
 
 class Command(BaseCommand):
@@ -30,7 +30,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             facilities = demo.build_core(scale=scale, seed=seed)
             partners = build_partners()
-            logins = demo.build_users(seed=seed, passwords=passwords, partners=dict(partners))
+            logins = demo.build_users(seed=seed, passwords=passwords)
+            link_agents(partners=dict(partners))
             analytics_reference_load()
             passports = build_passports(scale=scale, seed=seed)
             referrals = build_office(seed=seed, partners=dict(partners))
