@@ -29,7 +29,8 @@ from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.selectors import jobs_list
 from onconet.core.uploads import csv_max_bytes, upload_view
-from onconet.scheduling import jobs, selectors, services
+from onconet.scheduling import charts, jobs, selectors, services
+from onconet.scheduling.charts import URGENCY_LABELS
 from onconet.scheduling.forms import (
     CourseForm,
     CourseImportForm,
@@ -41,21 +42,17 @@ from onconet.scheduling.forms import (
 )
 from onconet.scheduling.models import (
     CourseStatus,
-    Machine,
     MachineKind,
     Origin,
     Plan,
     PlanKind,
     PlanStatus,
-    Urgency,
 )
 from onconet.scheduling.reasons import reason_text
 from onconet.scheduling.selectors import require_view
 
 PAGE_SIZE = 200
 WAIT_WEEKS = 8  # the overview's waits: domestic courses that started in the last eight weeks
-URGENCY_LABELS = [(str(value), label) for value, label in Urgency.choices]  # lazy labels: translated when shown
-DOMESTIC_COLOUR, FOREIGN_COLOUR, DOWNTIME_COLOUR = "#1f6fd1", "#f28c28", "#9aa0a6"
 CHANGES = [
     ("moved", gettext_lazy("moved"), "text-bg-warning"),
     ("shifted", gettext_lazy("shifted"), "text-bg-info"),
@@ -75,45 +72,6 @@ def _date(value: str | None, default: dt.date) -> dt.date:
 
 
 # ================================================================ overview
-
-
-def _utilisation_heatmap(machines: list[Machine], weeks: list[str], cells: list[list[Any]]) -> dict[str, Any]:
-    return {
-        "tooltip": {"position": "top"},
-        "grid": {"left": 10, "right": 20, "top": 10, "bottom": 60, "containLabel": True},
-        "xAxis": {"type": "category", "data": weeks, "splitArea": {"show": True}},
-        "yAxis": {"type": "category", "data": [m.code for m in machines], "splitArea": {"show": True}, "inverse": True},
-        "visualMap": {
-            "min": 0,
-            "max": 100,
-            "calculable": True,
-            "orient": "horizontal",
-            "left": "center",
-            "bottom": 0,
-            "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]},
-        },
-        "series": [{"name": str(_("Utilisation, %")), "type": "heatmap", "data": cells, "label": {"show": True}}],
-    }
-
-
-def _weekly_bars(
-    weeks: list[str], domestic: list[float], foreign: list[float], capacity: list[float]
-) -> dict[str, Any]:
-    names = [str(_("domestic")), str(_("foreign")), str(_("capacity"))]
-    return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        # The legend below the chart: above it, it covered the axis name.
-        "legend": {"data": names, "bottom": 0},
-        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
-        "xAxis": {"type": "category", "data": weeks},
-        "yAxis": {"type": "value", "name": str(_("hours")), "nameTextStyle": {"align": "left"}},
-        "color": [DOMESTIC_COLOUR, FOREIGN_COLOUR, "#3d405b"],
-        "series": [
-            {"name": names[0], "type": "bar", "stack": "booked", "data": domestic},
-            {"name": names[1], "type": "bar", "stack": "booked", "data": foreign},
-            {"name": names[2], "type": "line", "data": capacity, "lineStyle": {"type": "dashed"}, "symbol": "none"},
-        ],
-    }
 
 
 @login_required
@@ -151,8 +109,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "groups": list(groups.items()),
             "weeks": weeks,
             "machine_count": len(machines),
-            "heatmap": _utilisation_heatmap(machines, weeks, cells),
-            "bars": _weekly_bars(weeks, rounded["domestic"], rounded["foreign"], rounded["capacity"]),
+            "heatmap": charts.utilisation_heatmap(machines, weeks, cells),
+            "bars": charts.weekly_bars(weeks, rounded["domestic"], rounded["foreign"], rounded["capacity"]),
             "plans": selectors.plans_list(user=user)[:8],
             "by_urgency": selectors.waits_by_urgency(
                 user=user,
@@ -436,25 +394,6 @@ def _plan_counts(plan: Plan) -> list[dict[str, Any]]:
     return [{"key": key, "label": label, "css": css, "n": counts.get(key, 0)} for key, label, css in CHANGES]
 
 
-def _utilisation_bars(utilisation: dict[str, float]) -> dict[str, Any]:
-    codes = sorted(utilisation)
-    return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "grid": {"left": 10, "right": 40, "top": 10, "bottom": 10, "containLabel": True},
-        "xAxis": {"type": "value", "max": 100, "name": "%"},
-        "yAxis": {"type": "category", "data": codes, "inverse": True},
-        "color": [DOMESTIC_COLOUR],
-        "series": [
-            {
-                "name": str(_("Utilisation, %")),
-                "type": "bar",
-                "data": [round(100 * float(utilisation[c]), 1) for c in codes],
-                "label": {"show": True, "position": "right", "formatter": "{c} %"},
-            }
-        ],
-    }
-
-
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan against the current bookings: what moves, what is added, what is refused, and why."""
@@ -479,7 +418,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "domestic": metrics.get("domestic", {}),
             "foreign": metrics.get("foreign", {}),
             "guarantee": result.get("guarantee", {}),
-            "utilisation_chart": _utilisation_bars(utilisation) if utilisation else None,
+            "utilisation_chart": charts.utilisation_bars(utilisation) if utilisation else None,
             "utilisation": sorted(utilisation.items()),
             "notes": [line for line in plan.note.splitlines() if line.strip()],
             "can_decide": plan.status == PlanStatus.PROPOSED and user.has_perm("scheduling.plan_schedule"),
@@ -530,35 +469,6 @@ def plan_discard(request: HttpRequest, pk: int) -> HttpResponse:
 # ================================================================ capacity offer
 
 
-def _offer_chart(rows: list[Any], labels: tuple[str, str, str]) -> dict[str, Any]:
-    months = [r.month.strftime("%Y-%m") for r in rows]
-    return {
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": list(labels)},
-        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 10, "containLabel": True},
-        "xAxis": {"type": "category", "data": months},
-        "yAxis": {"type": "value"},
-        "color": [FOREIGN_COLOUR, "#3d405b", "#3d405b"],
-        "series": [
-            {"name": labels[0], "type": "bar", "data": [float(r.courses) for r in rows]},
-            {
-                "name": labels[1],
-                "type": "line",
-                "data": [float(r.ci_low) for r in rows],
-                "lineStyle": {"type": "dashed"},
-                "symbol": "none",
-            },
-            {
-                "name": labels[2],
-                "type": "line",
-                "data": [float(r.ci_high) for r in rows],
-                "lineStyle": {"type": "dashed"},
-                "symbol": "none",
-            },
-        ],
-    }
-
-
 @login_required
 def offer(request: HttpRequest) -> HttpResponse:
     """The published capacity offer: foreign courses a month the office may sell, per machine kind, with 95 % CI."""
@@ -586,7 +496,7 @@ def offer(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "chosen": chosen[0] if chosen else None,
             "chosen_rows": chosen,
-            "chart": _offer_chart(chosen, labels) if chosen else None,
+            "chart": charts.offer_chart(chosen, labels) if chosen else None,
             "can_simulate": user.has_perm("scheduling.run_simulation"),
         },
     )
@@ -650,60 +560,6 @@ def referral_plan(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 # ================================================================ capacity simulation
-
-
-def _p95_chart(levels: list[dict[str, Any]], labels: tuple[str, str, str]) -> dict[str, Any]:
-    """Domestic p95 wait by foreign level: the mean with its 95 % CI as a band (stacked low + width)."""
-    x = [str(row["level"]) for row in levels]
-    low = [row["p95_ci_low"] for row in levels]
-    return {
-        # Item tooltips on the mean only: the band is drawn as a stack (low + width), whose values mean nothing alone.
-        "tooltip": {"trigger": "item"},
-        "legend": {"data": [labels[0], labels[1]], "right": 10},
-        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
-        "xAxis": {"type": "category", "data": x, "name": labels[2], "nameLocation": "middle", "nameGap": 25},
-        "yAxis": {"type": "value", "name": str(_("days")), "nameTextStyle": {"align": "left"}},
-        "color": [DOMESTIC_COLOUR, DOMESTIC_COLOUR],
-        "series": [
-            {
-                "name": labels[1],
-                "type": "line",
-                "data": low,
-                "stack": "ci",
-                "symbol": "none",
-                "silent": True,
-                "lineStyle": {"opacity": 0},
-            },
-            {
-                "name": labels[1],
-                "type": "line",
-                "data": [round(row["p95_ci_high"] - row["p95_ci_low"], 3) for row in levels],
-                "stack": "ci",
-                "symbol": "none",
-                "silent": True,
-                "lineStyle": {"opacity": 0},
-                "areaStyle": {"opacity": 0.2},
-            },
-            {"name": labels[0], "type": "line", "data": [row["p95_mean"] for row in levels], "symbolSize": 8},
-        ],
-    }
-
-
-def _admitted_chart(levels: list[dict[str, Any]], labels: tuple[str, str, str]) -> dict[str, Any]:
-    """Foreign requests offered against courses admitted a month, by level, with the admitted CI as error bars."""
-    x = [str(row["level"]) for row in levels]
-    return {
-        "tooltip": {"trigger": "axis"},
-        "legend": {"data": [labels[0], labels[1]]},
-        "grid": {"left": 10, "right": 20, "top": 30, "bottom": 30, "containLabel": True},
-        "xAxis": {"type": "category", "data": x, "name": labels[2], "nameLocation": "middle", "nameGap": 25},
-        "yAxis": {"type": "value"},
-        "color": ["#c9ccd1", FOREIGN_COLOUR],
-        "series": [
-            {"name": labels[0], "type": "bar", "data": [row["offered_per_month"]["mean"] for row in levels]},
-            {"name": labels[1], "type": "bar", "data": [row["admitted_per_month"]["mean"] for row in levels]},
-        ],
-    }
 
 
 @login_required
@@ -804,8 +660,8 @@ def simulation_job(request: HttpRequest, job_id: int) -> HttpResponse:
             "recommended": recommended,
             "baseline": levels[0],
             "urgency_labels": URGENCY_LABELS,
-            "p95_chart": _p95_chart(levels, (str(_("domestic p95 wait")), str(_("95 % CI")), level_axis)),
-            "admitted_chart": _admitted_chart(
+            "p95_chart": charts.p95_chart(levels, (str(_("domestic p95 wait")), str(_("95 % CI")), level_axis)),
+            "admitted_chart": charts.admitted_chart(
                 levels, (str(_("foreign requests")), str(_("foreign courses started")), level_axis)
             ),
             "months": result["offer_by_month"],
@@ -898,34 +754,6 @@ def replay_job(request: HttpRequest, job_id: int) -> HttpResponse:
             "alone": runs.get("domestic_only", {}),
             "mixed": runs.get("with_foreign", {}),
             "comparison": result.get("comparison", {}),
-            "chart": _replay_chart(runs),
+            "chart": charts.replay_chart(runs),
         }
     return render(request, "scheduling/replay_job.html", context)
-
-
-def _replay_chart(runs: dict[str, Any]) -> dict[str, Any]:
-    """Grouped bars: per urgency, the mean, 95th percentile and longest wait without and with foreign courses."""
-    measures = (_("mean"), _("p95"), _("max"))
-    labels = [f"{label} · {measure}" for _u, label in URGENCY_LABELS for measure in measures]
-    keys = [(u, key) for u, _label in URGENCY_LABELS for key in ("wait_days_mean", "wait_days_p95", "wait_days_max")]
-
-    def values(run: dict[str, Any]) -> list[float]:
-        by = run.get("by_urgency", {})
-        return [by.get(u, {}).get(key, 0) for u, key in keys]
-
-    return {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "legend": {"data": [str(_("without foreign patients")), str(_("with foreign patients"))]},
-        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 10, "containLabel": True},
-        "xAxis": {
-            "type": "category",
-            "data": [str(label) for label in labels],
-            "axisLabel": {"interval": 0, "rotate": 30},
-        },
-        "yAxis": {"type": "value", "name": str(_("days"))},
-        "color": [DOMESTIC_COLOUR, FOREIGN_COLOUR],
-        "series": [
-            {"name": str(_("without foreign patients")), "type": "bar", "data": values(runs.get("domestic_only", {}))},
-            {"name": str(_("with foreign patients")), "type": "bar", "data": values(runs.get("with_foreign", {}))},
-        ],
-    }
