@@ -19,7 +19,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from onconet.core.models import FacilityKind
+from onconet.core.models import FacilityKind, FederalDistrict, Region
 from onconet.passports.models import (
     BedGroup,
     BedProfile,
@@ -323,7 +323,6 @@ def statuses(include_submitted: bool) -> list[str]:
 
 def compute(*, period: int, include_submitted: bool = False, regions: Iterable[object] | None = None) -> Snapshot:
     """All indicators of a year for every region, federal district and the nation, in seven queries."""
-    from onconet.core.models import FederalDistrict, Region
 
     wanted = statuses(include_submitted)
     scope = {"passport__period": period, "passport__status__in": wanted}

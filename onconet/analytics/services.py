@@ -12,8 +12,9 @@ from onconet.analytics.indicators import DEFINITIONS_BY_CODE
 from onconet.analytics.models import Benchmark, Comparison, StaffingNorm, TrainingProgram
 from onconet.core.audit import audit_record
 from onconet.core.errors import FieldProblem, InvalidInput, NotFound
-from onconet.core.models import AuditAction, Job, User
-from onconet.core.scoping import require_permission
+from onconet.core.models import AuditAction, Job, Region, User
+from onconet.core.scoping import get_visible, require_permission
+from onconet.core.services import job_start
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
@@ -117,9 +118,6 @@ def analytics_reference_load() -> None:
 
 def report_start(*, user: User, kind: str, period: int, region_code: str | None, language: str) -> Job:
     """Queue a report: the region's (for whoever may see the region) or the national summary."""
-    from onconet.core.models import Region
-    from onconet.core.scoping import get_visible
-    from onconet.core.services import job_start
 
     if language not in ("en", "ru"):
         language = "en"

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from onconet.analytics import charts, selectors, services
 from onconet.analytics.indicators import DEFINITIONS, DEFINITIONS_BY_CODE, NATION, TOTAL, Snapshot
 from onconet.analytics.models import Benchmark, Comparison
+from onconet.analytics.reports import reports_folder
 from onconet.core.errors import InvalidInput, NotFound
 from onconet.core.http import request_user
 from onconet.core.models import Facility, FederalDistrict, Region, User
@@ -24,6 +25,7 @@ from onconet.core.params import period_or_none
 from onconet.core.reference_data import localised_subdivision_name
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.selectors import jobs_list
 from onconet.core.spreadsheets import table_response
 from onconet.passports.models import Equipment, EquipmentKind, Passport, Specialty, StaffMember
 
@@ -565,10 +567,6 @@ def report_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_file(request: HttpRequest, job_id: int, name: str) -> HttpResponseBase:
-    from django.http import FileResponse
-
-    from onconet.analytics.reports import reports_folder
-    from onconet.core.selectors import jobs_list
 
     job = jobs_list(user=request_user(request)).filter(pk=job_id, kind__in=["region_report", "national_report"]).first()
     if job is None or name not in ("report.pdf", "report.html"):

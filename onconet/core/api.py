@@ -17,6 +17,7 @@ from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
 from onconet.core.models import ApiToken, Facility, FacilityKind, Job, Region
 from onconet.core.pagination import BoundedPagination
+from onconet.core.reference_data import two_letter_languages
 from onconet.core.scoping import get_visible, partner_id_of
 
 router = Router(tags=["core"])
@@ -335,7 +336,6 @@ def countries(request: HttpRequest) -> list[dict[str, str]]:
 
 @router.get("/reference/languages", response={200: list[CodeName], **ERRORS}, summary="ISO 639-1 languages")
 def languages(request: HttpRequest) -> list[dict[str, str]]:
-    from onconet.core.reference_data import two_letter_languages
 
     return [{"code": code, "name": name} for code, name in two_letter_languages()]
 

@@ -9,6 +9,10 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from onconet.core.demo import DEMO_LOGINS
+from onconet.core.models import User
+from onconet.core.services import broker_status
+
 
 @register(deploy=True)
 def check_database_and_migrations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -26,7 +30,6 @@ def check_database_and_migrations(app_configs: Any = None, **kwargs: Any) -> lis
 
 @register(deploy=True)
 def check_broker(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    from onconet.core.services import broker_status
 
     status = broker_status()
     if status != "ok":
@@ -59,9 +62,6 @@ def check_production_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
             )
         )
     if not settings.DEBUG:
-        from onconet.core.demo import DEMO_LOGINS
-        from onconet.core.models import User
-
         try:
             usable = [
                 u.username

@@ -9,10 +9,16 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from onconet.core.errors import NotAllowed, NotFound
+from onconet.core.params import BIGINT_MAX, int_or_none
+from onconet.core.services import two_factor_pending
 
 request_logger = logging.getLogger("onconet.requests")
 
@@ -59,7 +65,6 @@ class ContentSecurityPolicyMiddleware:
     inline script) are the one exception, listed in CSP_EXEMPT_PATHS."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        from django.conf import settings
 
         self.get_response = get_response
         self.policy = settings.CONTENT_SECURITY_POLICY
@@ -84,8 +89,6 @@ class NulInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(self.PREFIXES) and self._has_nul(request):
-            from django.http import JsonResponse
-
             problem = {"field": "", "message": "contains a NUL character (\\u0000)"}
             return JsonResponse(
                 {"detail": "The request contains a NUL character, which no field accepts.", "errors": [problem]},
@@ -94,7 +97,6 @@ class NulInputMiddleware:
         if "\x00" in request.path or any("\x00" in v for values in request.GET.lists() for v in values[1]):
             # Pages read their path and filters directly, not through form fields (which refuse NULs).
             from django.http import HttpResponseBadRequest
-            from django.utils.translation import gettext
 
             message = gettext("The address contains a NUL character (U+0000), which no page accepts.")
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
@@ -106,9 +108,6 @@ class NulInputMiddleware:
             return True
         if request.method not in ("POST", "PUT", "PATCH") or "json" not in (request.content_type or ""):
             return False
-        from django.conf import settings
-
-        from onconet.core.params import BIGINT_MAX, int_or_none
 
         cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         length = int_or_none(request.META.get("CONTENT_LENGTH"), minimum=0, maximum=BIGINT_MAX) or 0
@@ -149,9 +148,6 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.contrib.auth.models import AnonymousUser
-
-        from onconet.core.services import two_factor_pending
 
         if request.path.startswith(self.TOKEN_PATHS) and "Authorization" in request.headers:
             request.user = AnonymousUser()
@@ -159,13 +155,10 @@ class TwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is not None and not request.path.startswith(self.OPEN) and two_factor_pending(user):
             if request.path.startswith(self.TOKEN_PATHS):
-                from django.http import JsonResponse
-
                 return JsonResponse(
                     {"detail": "Confirm your one-time code first (two-factor authentication).", "errors": []},
                     status=403,
                 )
-            from django.shortcuts import redirect
 
             return redirect(f"/accounts/two-factor/?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -17,7 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 
 from onconet.core.errors import NotAllowed, NotFound
-from onconet.core.models import User
+from onconet.core.models import Region, User
 from onconet.core.roles import NATIONAL_ROLES, OFFICE_ROLES, Role
 
 M = TypeVar("M", bound=Model)
@@ -81,6 +81,5 @@ def require_permission(user: AnyUser, permission: str, *, action: str) -> None:
 
 
 def may_see_region(user: AnyUser, region_id: int) -> bool:
-    from onconet.core.models import Region
 
     return visible(user, Region.objects.filter(pk=region_id)).exists()

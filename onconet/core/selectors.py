@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from onconet.core.models import AuditEntry, Facility, Job, Region
-from onconet.core.scoping import AnyUser, visible
+from onconet.core.scoping import AnyUser, require_permission, visible
 
 FACILITY_SORTS = {
     "code": "code",
@@ -102,12 +106,6 @@ class Lockout:
 
 def lockouts_current(*, user: AnyUser) -> list[Lockout]:
     """The sign-in locks in force now, newest first: for the national admins who may lift them."""
-    from axes.helpers import get_cool_off
-    from axes.models import AccessAttempt
-    from django.conf import settings
-    from django.utils import timezone
-
-    from onconet.core.scoping import require_permission
 
     require_permission(user, "core.change_user", action="see sign-in locks")
     cool_off = get_cool_off(None)  # None: a lock lasts until it is lifted

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pycountry
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt
+from axes.utils import reset
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.management import create_permissions
@@ -22,6 +25,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onconet.core.audit import audit_record, diff, field_snapshot
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed, NotFound
@@ -40,6 +47,7 @@ from onconet.core.models import (
 from onconet.core.reference_data import is_language_code
 from onconet.core.roles import ROLE_PERMISSIONS, Role
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.tasks import run_job
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
@@ -474,8 +482,6 @@ def login_username(request: HttpRequest | None, credentials: dict[str, Any] | No
 
 def login_failed(*, username: str, request: HttpRequest) -> bool:
     """Audit a failed sign-in that axes has just counted; True when the username is now locked from this address."""
-    from axes.helpers import get_client_ip_address
-    from axes.models import AccessAttempt
 
     locked = bool(getattr(request, "axes_locked_out", False))
     attempt = (
@@ -506,7 +512,6 @@ def login_unlock(*, actor: User | None, username: str, request: HttpRequest | No
 
     `actor` is the national admin doing it, or None for the operator at the server's command line (`onconet unlock`),
     who holds every right already."""
-    from axes.utils import reset
 
     if actor is not None:
         require_permission(actor, "core.change_user", action="lift sign-in locks")
@@ -538,7 +543,6 @@ def job_start(*, user: User, kind: str, params: dict[str, Any] | None = None, in
     `internal` is for services that prepared the job's parameters themselves (e.g. a stored upload);
     other kinds take no parameters from outside.
     """
-    from onconet.core.tasks import run_job
 
     job_kind = get_job_kind(kind)
     require_permission(user, job_kind.permission, action=f"start {job_kind.label} jobs")
@@ -554,7 +558,6 @@ def job_start(*, user: User, kind: str, params: dict[str, Any] | None = None, in
 
 def job_retry(*, user: User, job: Job) -> Job:
     """Queue a failed job again."""
-    from onconet.core.tasks import run_job
 
     if job.status != "failed":
         raise DomainError(f"Only a failed job can be retried; this one is {job.status}.")
@@ -614,7 +617,6 @@ def two_factor_device(*, user: User, request: HttpRequest) -> Any:
     be set up — a new one the first time, never another session's. The key of a set-up in progress is shown only to
     the session it was made for, so whoever else has the password cannot read it and later sign in with its codes.
     Issuing a key is audited."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = _two_factor_device_current(user=user, request=request)
     if device is not None:
@@ -633,7 +635,6 @@ def two_factor_device(*, user: User, request: HttpRequest) -> Any:
 
 def _two_factor_device_current(*, user: User, request: HttpRequest) -> Any:
     """The confirmed authenticator, else the unconfirmed key issued to this session, else None."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None:
@@ -655,9 +656,6 @@ def two_factor_verify(*, user: User, code: str, request: HttpRequest) -> TwoFact
     """Check a code from the authenticator, or a recovery code (each works once). A right one marks the session
     verified (django-otp) and, the first time, confirms the authenticator and creates the recovery codes. Wrong codes
     are audited and throttled per device in the database."""
-    from django_otp import login as otp_login
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     code = "".join(code.split()).lower()
     recovery_codes: list[str] = []
@@ -712,7 +710,6 @@ def two_factor_verify(*, user: User, code: str, request: HttpRequest) -> TwoFact
 
 
 def _recovery_codes_new(*, user: User) -> list[str]:
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
@@ -725,7 +722,6 @@ def two_factor_reset(*, actor: User | None, user: User, request: HttpRequest | N
     """Remove a user's authenticator and recovery codes (a lost phone): the next sign-in sets up a new one, and every
     session verified with the old device must confirm again. National admins only, or the operator at the server's
     command line (`actor` None: `onconet unlock USER --two-factor`); audited. Returns how many devices were removed."""
-    from django_otp import devices_for_user
 
     if actor is not None:
         require_permission(actor, "core.change_user", action="reset two-factor devices")

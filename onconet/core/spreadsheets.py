@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse
+from openpyxl import Workbook
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,8 +36,6 @@ def _plain(value: Any, *, xlsx: bool = False) -> Any:
 def table_response(rows: Iterable[Sequence[Any]], header: Sequence[str], *, fmt: str, filename: str) -> HttpResponse:
     """A download of a table: `fmt` is "csv" or "xlsx"."""
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(filename[:31])
         sheet.append(list(header))

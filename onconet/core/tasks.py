@@ -1,3 +1,4 @@
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -35,6 +36,4 @@ def _fail_lost_jobs_at_start(**_: Any) -> None:
     try:
         watch_jobs()
     except Exception:  # the database may be unreachable for a moment; beat tries again within a minute
-        import logging
-
         logging.getLogger(__name__).exception("could not check for lost jobs at worker start")

@@ -22,6 +22,7 @@ from functools import wraps
 from pathlib import PurePath
 from typing import IO, Any
 
+from defusedxml.ElementTree import DefusedXMLParser
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
@@ -32,6 +33,8 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from PIL import Image
+from pypdf import PdfReader
 
 from onconet.core import api_auth
 from onconet.core.errors import InvalidInput
@@ -352,7 +355,6 @@ def scan_xml(chunks: Iterable[bytes], target: XmlCounter) -> None:
     """Parse an XML document streamed in chunks with defusedxml, refusing any document type declaration (and so
     every entity, internal or external), into `target`. Raises defusedxml's DTDForbidden, ElementTree's ParseError
     or XmlTooLarge."""
-    from defusedxml.ElementTree import DefusedXMLParser
 
     parser = DefusedXMLParser(target=target, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
@@ -384,7 +386,6 @@ def _refuse(reason: str) -> InvalidInput:
 
 
 def _check_pdf(data: bytes) -> None:
-    from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -400,7 +401,6 @@ def _check_pdf(data: bytes) -> None:
 
 
 def _check_image(data: bytes) -> DocumentType:
-    from PIL import Image
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)  # too many pixels: refused, not decoded

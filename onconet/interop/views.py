@@ -19,6 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
+from fhir.resources.bundle import Bundle
+from fhir.resources.capabilitystatement import CapabilityStatement
+from fhir.resources.operationoutcome import OperationOutcome
 
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -27,6 +30,7 @@ from onconet.core.models import User
 from onconet.core.params import BIGINT_MAX, BadParameter, id_or_none, int_or_none, parse_date, parse_int, parse_page
 from onconet.core.services import api_token_authenticate, two_factor_pending
 from onconet.interop.fhir import DATE_PARAMS, RESOURCES, validated
+from onconet.interop.importer import referral_bundle_import
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 DEFAULT_COUNT, MAX_COUNT = 20, 200
@@ -47,7 +51,6 @@ def respond(data: dict[str, Any], status: int = 200) -> HttpResponse:
 
 
 def outcome(status: int, message: str) -> HttpResponse:
-    from fhir.resources.operationoutcome import OperationOutcome
 
     data = {
         "resourceType": "OperationOutcome",
@@ -173,7 +176,6 @@ def search(request: HttpRequest, resource: str) -> HttpResponse:
             for r in records
         ],
     }
-    from fhir.resources.bundle import Bundle
 
     return respond(validated(Bundle, bundle))
 
@@ -203,7 +205,6 @@ def everything(request: HttpRequest, pk: str) -> HttpResponse:
     """Patient/$everything: all we hold about one foreign patient that the caller may read, as a collection Bundle —
     the patient, the referrals (ServiceRequest), their documents, the appointments of the courses, the invoices
     and their lines. Each access is audited (it is a data export)."""
-    from fhir.resources.bundle import Bundle
 
     user = request.user
     number = id_or_none(pk)
@@ -249,7 +250,6 @@ def everything(request: HttpRequest, pk: str) -> HttpResponse:
 @methods("GET")
 @fhir_view
 def metadata(request: HttpRequest) -> HttpResponse:
-    from fhir.resources.capabilitystatement import CapabilityStatement
 
     resources = []
     for name, kind in sorted(RESOURCES.items()):
@@ -278,9 +278,6 @@ def metadata(request: HttpRequest) -> HttpResponse:
 @methods("POST")
 def transaction_bundle(request: HttpRequest) -> HttpResponse:
     """POST /fhir/ with a transaction Bundle: a partner's referral (Patient + ServiceRequest + DocumentReference)."""
-    from fhir.resources.bundle import Bundle
-
-    from onconet.interop.importer import referral_bundle_import
 
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
@@ -345,7 +342,6 @@ def _information(text: str) -> dict[str, Any]:
 
 def invalid(exc: InvalidInput) -> HttpResponse:
     """Every problem of the input as an issue with its FHIRPath expression."""
-    from fhir.resources.operationoutcome import OperationOutcome
 
     issues = []
     for problem in exc.errors or []:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from onconet.core.models import Facility, User
 from onconet.partnerships import services
 from onconet.partnerships.models import Delegation
+from onconet.tourism.models import Contract
 
 DATA = Path(__file__).resolve().parent / "data"
 RU_NAMES = [
@@ -244,7 +245,6 @@ def _paris_tour(coordinator: User, admin: User, rng: random.Random, today: dt.da
 
 
 def _agreements(admin: User, tour: Delegation, today: dt.date) -> None:
-    from onconet.tourism.models import Contract
 
     org = services.organisation_get_or_create
     centre = Facility.objects.filter(code="MRRC-PROTON").first()

@@ -27,6 +27,7 @@ from onconet.partnerships.models import (
     Insight,
     Visit,
 )
+from onconet.tourism.models import Contract, Partner, Referral
 
 
 def require(user: AnyUser, permission: str, action: str) -> None:
@@ -214,7 +215,6 @@ def european_certified(today: dt.date | None = None) -> list[CertifiedFacility]:
 def countries_with_profiles(*, user: AnyUser) -> list[dict[str, Any]]:
     """Countries with indicators, partners or delegations, with counts."""
     require(user, "partnerships.view_countryindicator", "see country profiles")
-    from onconet.tourism.models import Partner
 
     indicator_counts = dict(
         CountryIndicator.objects.values_list("country__code").annotate(n=Count("id")).values_list("country__code", "n")
@@ -254,7 +254,6 @@ class CountryProfile:
 def country_profile(*, user: AnyUser, code: str) -> CountryProfile:
     """A partner country: its sourced indicators and everything OncoNet holds with it."""
     require(user, "partnerships.view_countryindicator", "see country profiles")
-    from onconet.tourism.models import Contract, Partner, Referral
 
     country = get_visible(user, Country.objects.all(), code=code.upper())
     partners = list(visible(user, Partner.objects.filter(country=country)).order_by("name"))

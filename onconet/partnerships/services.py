@@ -27,6 +27,7 @@ from onconet.partnerships.models import (
     Accreditation,
     ActionStatus,
     Agreement,
+    AgreementDocument,
     AgreementKind,
     AgreementStatus,
     City,
@@ -569,7 +570,6 @@ def milestone_reach(*, user: User, milestone: Milestone, actual_date: dt.date) -
 
 def agreement_document_add(*, user: User, agreement: Agreement, title: str, data: bytes, filename: str) -> Any:
     """Attach a signed text, an annex or minutes (PDF/PNG/JPEG, at most 10 MiB, judged by content)."""
-    from onconet.partnerships.models import AgreementDocument
 
     require_manage(user, "attach agreement documents")
     if not (title or "").strip():

@@ -64,6 +64,7 @@ from onconet.partnerships.models import (
     Standard,
     Topic,
 )
+from onconet.tourism.models import Contract
 
 TABS = ("programme", "participants", "costs", "outcomes")
 # The delegation page holds several forms at once: prefixes keep their fields (and element ids) apart.
@@ -538,8 +539,6 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("partnerships:agreement", pk=pk)
     contracts: Any = []
     if _can_manage(user) and user.has_perm("tourism.view_contract"):
-        from onconet.tourism.models import Contract
-
         contracts = visible(user, Contract.objects.select_related("partner")).exclude(
             pk__in=item.contracts.values("pk")
         )
@@ -606,7 +605,6 @@ def milestone_reach(request: HttpRequest, milestone_id: int) -> HttpResponse:
 def agreement_contract(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     item = selectors.agreement_get(user=user, pk=pk)
-    from onconet.tourism.models import Contract
 
     contract = get_visible(user, Contract.objects.all(), pk=request.POST.get("contract"))
     services.agreement_link_contract(user=user, agreement=item, contract=contract)

@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from onconet.core.spreadsheets import escape_cell
 from onconet.passports.models import BedGroup, ComplianceRecord, Equipment, Passport, PassportFacility, StaffMember
+from onconet.passports.selectors import section_rows
 from onconet.passports.sheets import SHEETS, TEMPLATE_VERSION
 
 
@@ -103,7 +104,6 @@ ROW_BUILDERS: dict[str, Any] = {
 
 def passport_rows(passport: Passport) -> dict[str, list[dict[str, Any]]]:
     """The passport as the workbook's sheets: one dict per row, keyed by the contract's column names."""
-    from onconet.passports.selectors import section_rows
 
     region = passport.region.code
     rows: dict[str, list[dict[str, Any]]] = {

@@ -12,6 +12,7 @@ from onconet.core.errors import InvalidInput
 from onconet.core.jobs import Progress, job_file_path, job_file_store, register_job_kind
 from onconet.core.models import Job
 from onconet.core.scoping import require_permission
+from onconet.passports.services import passport_import
 from onconet.passports.workbook import read_workbook
 
 
@@ -29,7 +30,6 @@ def store_upload(source: IO[bytes] | bytes, filename: str) -> str:
     file_param="path",
 )
 def passport_import_job(job: Job, progress: Progress) -> dict[str, Any]:
-    from onconet.passports.services import passport_import
 
     params = job.params
     if job.created_by is not None:  # still allowed, before a byte of the workbook is read

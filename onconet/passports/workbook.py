@@ -28,9 +28,13 @@ from pathlib import Path
 from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
+import openpyxl
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from onconet.core.uploads import (
     READ_CHUNK_BYTES,
@@ -170,7 +174,6 @@ def _cells_message(limit: int) -> str:
 
 def _zip_problem(filename: str, exc: Exception) -> Problem:
     """A damaged or hostile archive or XML part, as the problem a person reads."""
-    from defusedxml import DefusedXmlException
 
     if isinstance(exc, DefusedXmlException):
         message = _("The workbook's XML declares a document type or entities, which are refused.")
@@ -197,7 +200,6 @@ ARCHIVE_ERRORS: tuple[type[Exception], ...] = (
 
 
 def _read_archive(stream: IO[bytes], filename: str, book: RawWorkbook) -> None:
-    from defusedxml import DefusedXmlException
 
     max_unpacked = int(settings.PASSPORT_IMPORT_MAX_UNPACKED_MB) * 1024 * 1024
     budget = _Budget(cells=int(settings.PASSPORT_IMPORT_MAX_CELLS))
@@ -238,7 +240,6 @@ def _scan_xlsx(archive: zipfile.ZipFile, filename: str) -> None:
     nothing: no document type declaration (hence no entity), at most PASSPORT_IMPORT_MAX_ROWS rows after the header
     in a sheet and PASSPORT_IMPORT_MAX_CELLS cells in all. (openpyxl itself reads a sheet without a <dimension>
     element to its end before yielding a row: a million rows take it a minute.)"""
-    from defusedxml import DefusedXmlException
 
     max_rows = int(settings.PASSPORT_IMPORT_MAX_ROWS)
     cells_left = int(settings.PASSPORT_IMPORT_MAX_CELLS)
@@ -274,7 +275,6 @@ def _scan_xlsx(archive: zipfile.ZipFile, filename: str) -> None:
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet titles by the part that holds them (for naming the sheet in a problem), as far as they can be found."""
-    from defusedxml.ElementTree import fromstring
 
     try:
         workbook = fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
@@ -356,9 +356,6 @@ def _add_sheet(
 
 def _read_xlsx(stream: IO[bytes], filename: str, book: RawWorkbook, budget: _Budget) -> None:
     """Read the sheets with openpyxl in read-only mode (streaming, through defusedxml); a damaged part is a problem."""
-    import openpyxl
-    from defusedxml import DefusedXmlException
-    from openpyxl import load_workbook
 
     if not openpyxl.DEFUSEDXML:  # defusedxml is a declared dependency; OPENPYXL_DEFUSEDXML=False turns it off
         raise ImproperlyConfigured("openpyxl must parse workbooks through defusedxml")

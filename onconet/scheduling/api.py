@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -242,7 +243,6 @@ def courses_import(request: HttpRequest) -> dict[str, Any]:
 @router.get("/bookings", response={200: list[BookingOut], **ERRORS}, summary="Booked fractions by machine and date")
 @paginate(BoundedPagination, page_size=500)
 def bookings(request: HttpRequest, filters: Query[BookingFilters]) -> Any:
-    from django.utils import timezone
 
     user = _require_view(request)
     start = filters.date_from or timezone.localdate()

@@ -9,10 +9,12 @@ import random
 
 from django.utils import timezone
 
-from onconet.core.models import Facility, Holiday
-from onconet.scheduling.jobs import plan_facility
+from onconet.core.models import Facility, Holiday, Job, JobStatus, User
+from onconet.scheduling.jobs import plan_facility, simulation_config
 from onconet.scheduling.models import Beam, Course, CourseStatus, Downtime, Machine, Origin, Protocol
-from onconet.scheduling.services import book_course
+from onconet.scheduling.services import _course_problems, book_course, offer_publish
+from onconet.scheduling.simulation import simulate
+from onconet.tourism.models import QuoteStatus, Referral, ReferralState
 
 PROTOCOLS = [
     # code, name, fractions, first minutes, later minutes, kinds, target days
@@ -156,8 +158,6 @@ def build_scheduling(*, seed: int) -> int:
 
 
 def _foreign_from_prepaid(facility: Facility) -> None:
-    from onconet.scheduling.services import _course_problems
-    from onconet.tourism.models import QuoteStatus, Referral, ReferralState
 
     for referral in Referral.objects.filter(state=ReferralState.PREPAID).select_related("service").order_by("pk"):
         protocol = Protocol.objects.filter(code=referral.service.protocol).first()
@@ -179,10 +179,6 @@ def _foreign_from_prepaid(facility: Facility) -> None:
 def _published_offer(facility: Facility, today: dt.date) -> None:
     """The office's capacity simulation of the three Dimitrovgrad gantries (under-used, as in the article), run now
     with domestic rates entered by the office, and its offer published."""
-    from onconet.core.models import Job, JobStatus, User
-    from onconet.scheduling.jobs import simulation_config
-    from onconet.scheduling.services import offer_publish
-    from onconet.scheduling.simulation import simulate
 
     coordinator = User.objects.filter(username="coordinator").first()
     if coordinator is None:

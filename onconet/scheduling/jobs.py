@@ -34,6 +34,7 @@ from onconet.scheduling.models import (
     Protocol,
 )
 from onconet.scheduling.planner import DEFAULT_DAYS, build_instance, diff, replay_document, wait_targets
+from onconet.scheduling.services import refresh_statuses
 from onconet.scheduling.simulation import (
     DomesticStream,
     ForeignPartner,
@@ -43,7 +44,9 @@ from onconet.scheduling.simulation import (
     simulate,
 )
 from onconet.scheduling.solver import parse_instance, solve
+from onconet.scheduling.solver.replay import replay
 from onconet.scheduling.workflow import PLANS
+from onconet.tourism.models import ContractService, ContractStatus, Service
 
 PLAN_TIME_LIMIT = 5.0  # CP-SAT deterministic seconds for a facility's plan
 
@@ -72,20 +75,6 @@ register_job_message(
 )
 
 
-def start_plan(
-    *,
-    user: User,
-    facility: Facility,
-    kind: str = PlanKind.MANUAL,
-    solver: str = "cpsat",
-    days: int = DEFAULT_DAYS,
-) -> Job:
-    """Queue the planner for `facility`; the facility must be in the user's scope (404 otherwise)."""
-    facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
-    params = {"facility": facility.pk, "kind": kind, "solver": solver, "days": days}
-    return job_start(user=user, kind="schedule_plan", params=params, internal=True)
-
-
 def plan_facility(
     facility: Facility,
     *,
@@ -98,7 +87,6 @@ def plan_facility(
     progress: Progress | None = None,
 ) -> Plan:
     """Solve the facility's state from today and store the proposal with its diff against the bookings."""
-    from onconet.scheduling.services import refresh_statuses
 
     today = today or timezone.localdate()
     refresh_statuses(today)
@@ -176,7 +164,6 @@ def start_replay(*, user: User, facility: Facility, weeks: int = 13, solver: str
 def schedule_replay_job(job: Job, progress: Progress) -> dict[str, Any]:
     """Live the facility's last weeks again, week by week, with and without the foreign courses it took: did they
     delay anyone domestic? The report is the contract's (`onconet schedule-replay`)."""
-    from onconet.scheduling.solver.replay import replay
 
     facility = Facility.objects.get(pk=job.params["facility"])
     weeks = int(job.params["weeks"])
@@ -211,7 +198,6 @@ def schedule_replay_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 def daily_replan(today: dt.date | None = None) -> list[Plan]:
     """The daily re-plan of every facility with machines (Celery beat, or `onconet replan` from cron)."""
-    from onconet.scheduling.models import Machine
 
     facilities = Facility.objects.filter(pk__in=Machine.objects.filter(active=True).values("facility"))
     return [plan_facility(f, kind=PlanKind.DAILY, today=today) for f in facilities.order_by("code")]
@@ -258,7 +244,6 @@ def history_rates(
 def _simulation_partners(kind: str, protocols: list[Protocol], demand: str) -> tuple[ForeignPartner, ...]:
     """Foreign demand: the active contracts' lines for courses on `kind` (their monthly quotas apply), or, with
     `demand="open"`, one prospective partner without a quota asking for every such protocol at its base price."""
-    from onconet.tourism.models import ContractService, ContractStatus, Service
 
     by_code = {p.code: p for p in protocols}
 

@@ -27,6 +27,7 @@ from django.db.models import Prefetch
 from onconet.core.models import Facility, Holiday
 from onconet.scheduling.models import Booking, Course, CourseStatus, Downtime, Machine, Origin
 from onconet.scheduling.solver.instance import FORMAT
+from onconet.tourism.models import ContractService
 
 DEFAULT_DAYS = 91
 
@@ -177,7 +178,6 @@ def _partner_key(course: Course) -> str:
 
 
 def _monthly_quota(course: Course) -> int:
-    from onconet.tourism.models import ContractService
 
     referral = course.referral
     if referral is None or referral.contract is None:

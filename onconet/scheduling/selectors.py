@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 
 from onconet.core.models import Facility, Holiday, Job
 from onconet.core.scoping import AnyUser, require_permission, visible
+from onconet.core.selectors import jobs_list
 from onconet.scheduling.models import (
     Beam,
     Booking,
@@ -27,6 +28,8 @@ from onconet.scheduling.models import (
     Origin,
     Plan,
 )
+from onconet.scheduling.planner import wait_targets
+from onconet.tourism.models import Referral, ReferralState
 
 VIEW = "scheduling.view_schedule"
 
@@ -307,7 +310,6 @@ def plans_list(*, user: AnyUser, facility: int | str | None = None) -> QuerySet[
 
 def plan_jobs(*, user: AnyUser) -> QuerySet[Job]:
     """The planner jobs the user started that have not finished yet."""
-    from onconet.core.selectors import jobs_list
 
     return jobs_list(user=user).filter(kind="schedule_plan", status__in=["queued", "running"]).order_by("-pk")
 
@@ -328,7 +330,6 @@ def simulation_jobs(*, user: AnyUser) -> QuerySet[Job]:
 
 def prepaid_referrals(*, user: AnyUser) -> Any:
     """Prepaid referrals the user may see that are not in planning yet."""
-    from onconet.tourism.models import Referral, ReferralState
 
     return (
         visible(user, Referral.objects.select_related("partner", "service", "contract"))
@@ -361,7 +362,6 @@ def waits_by_urgency(*, user: AnyUser, facility: int | str | None, since: dt.dat
     """Domestic courses that started in [since, until) in the user's scope, per urgency: how many, their waits
     (mean, 95th percentile, longest, in days from ready to start) and how many waited longer than their target
     (the protocol's, or the urgency's national target when shorter) — the shape of a plan's `by_urgency`."""
-    from onconet.scheduling.planner import wait_targets
 
     targets = wait_targets()
     qs = visible(user, Course.objects.filter(origin="domestic", start_date__gte=since, start_date__lt=until))

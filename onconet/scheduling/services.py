@@ -27,6 +27,7 @@ from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllo
 from onconet.core.models import Facility, Holiday, Job, User
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, require_permission, visible
+from onconet.core.services import job_start
 from onconet.scheduling.models import (
     Beam,
     Booking,
@@ -44,8 +45,10 @@ from onconet.scheduling.models import (
     PlanStatus,
     Protocol,
 )
+from onconet.scheduling.planner import DEFAULT_DAYS
 from onconet.scheduling.selectors import simulation_jobs
 from onconet.scheduling.workflow import COURSES, PLANS
+from onconet.tourism.models import QuoteStatus, Referral, ReferralState
 from onconet.tourism.services import referral_schedule
 
 MAX_MINUTES = 24 * 60
@@ -187,6 +190,20 @@ def machine_save(
     return machine
 
 
+def start_plan(
+    *,
+    user: User,
+    facility: Facility,
+    kind: str = PlanKind.MANUAL,
+    solver: str = "cpsat",
+    days: int = DEFAULT_DAYS,
+) -> Job:
+    """Queue the planner for `facility`; the facility must be in the user's scope (404 otherwise)."""
+    facility = get_visible(user, Facility.objects.all(), pk=facility.pk)
+    params = {"facility": facility.pk, "kind": kind, "solver": solver, "days": days}
+    return job_start(user=user, kind="schedule_plan", params=params, internal=True)
+
+
 def downtime_record(
     *, user: User, machine: Machine, date: dt.date, minutes: int, reason: str, note: str = ""
 ) -> tuple[Downtime, list[Course]]:
@@ -226,8 +243,6 @@ def downtime_record(
             MachineDay.objects.filter(pk=day.pk).update(capacity_minutes=capacity)
         audit_record(actor=user, action=AuditAction.CREATE, obj=downtime, message=f"displaced {len(displaced)}")
     if displaced:
-        from onconet.scheduling.jobs import start_plan
-
         start_plan(user=user, facility=machine.facility, kind=PlanKind.BREAKDOWN)
     return downtime, displaced
 
@@ -368,7 +383,6 @@ def courses_import_csv(*, user: User, data: bytes) -> list[Course]:
 def foreign_course_create(*, user: User, referral: Any, facility: Facility) -> Course:
     """Send a prepaid referral to planning at `facility` (protocol from the referral's service); the referral and
     the facility are looked up in the actor's scope and the referral row is locked, so two clicks plan it once."""
-    from onconet.tourism.models import Referral
 
     require_permission(user, "scheduling.add_foreign_course", action="send referrals to planning")
     with transaction.atomic():
@@ -379,7 +393,6 @@ def foreign_course_create(*, user: User, referral: Any, facility: Facility) -> C
 
 
 def _foreign_course_create(*, user: User, referral: Any, facility: Facility) -> Course:
-    from onconet.tourism.models import QuoteStatus, ReferralState
 
     if referral.state != ReferralState.PREPAID:
         raise DomainError(f"Only prepaid referrals are planned; this one is {referral.state}.")

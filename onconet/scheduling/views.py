@@ -50,6 +50,7 @@ from onconet.scheduling.models import (
 )
 from onconet.scheduling.reasons import reason_text
 from onconet.scheduling.selectors import require_view
+from onconet.tourism.models import Referral
 
 PAGE_SIZE = 200
 WAIT_WEEKS = 8  # the overview's waits: domestic courses that started in the last eight weeks
@@ -354,7 +355,7 @@ def plans(request: HttpRequest) -> HttpResponse:
         form = PlanRunForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
-            job = jobs.start_plan(
+            job = services.start_plan(
                 user=user, facility=data["facility"], kind=PlanKind.MANUAL, solver=data["solver"], days=data["days"]
             )
             return redirect("scheduling:plan_job", job_id=job.pk)
@@ -535,7 +536,6 @@ def foreign(request: HttpRequest) -> HttpResponse:
 @require_POST
 def referral_plan(request: HttpRequest, referral_id: int) -> HttpResponse:
     """Send a prepaid referral to planning at a facility (the office)."""
-    from onconet.tourism.models import Referral
 
     user = request_user(request)
     require_permission(user, "scheduling.add_foreign_course", action="send referrals to planning")

@@ -19,6 +19,7 @@ from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.uploads import csv_max_bytes, read_upload, upload_auth
 from onconet.tourism import privacy, selectors, services
+from onconet.tourism.letters import missing_translations
 from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Partner, PartnerKind, Quote, Referral
 
 router = Router(tags=["tourism"])
@@ -520,7 +521,6 @@ def consent_record(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
     summary="Letters that fall back to English, for the translators",
 )
 def templates_missing(request: HttpRequest) -> list[dict[str, str]]:
-    from onconet.tourism.letters import missing_translations
 
     if not request_user(request).has_perm("tourism.view_referral"):
         raise NotAllowed("You are not allowed to read message templates.")

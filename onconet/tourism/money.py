@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from onconet.core.errors import FieldProblem, InvalidInput
 from onconet.core.reference_data import is_currency_code
+from onconet.tourism.models import BASE_CURRENCY, ExchangeRate
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal(10) ** 12  # an amount column holds 14 digits, two of them after the point
@@ -68,7 +69,6 @@ def currency_code(code: str, *, field: str = "currency") -> str:
 
 def rate_on(currency: str, day: date) -> Decimal:
     """Roubles per unit of `currency` on `day`: the latest rate on or before it (1 for roubles)."""
-    from onconet.tourism.models import BASE_CURRENCY, ExchangeRate
 
     if currency == BASE_CURRENCY:
         return Decimal(1)

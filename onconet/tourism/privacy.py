@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
@@ -32,12 +33,15 @@ from onconet.core.scoping import AnyUser, get_visible, require_permission
 from onconet.tourism.models import (
     Companion,
     ForeignPatient,
+    InterpreterBooking,
     Invoice,
     PatientDocument,
     Referral,
     ReferralEvent,
     ReferralState,
+    SupportTask,
 )
+from onconet.tourism.services import invoice_balance
 
 FORMAT_VERSION = 1
 # Referrals in these states are over; a patient with any other referral is still being looked after.
@@ -176,7 +180,6 @@ def _at(event: ReferralEvent) -> dt.datetime:
 
 
 def _invoice(i: Invoice) -> dict[str, Any]:
-    from onconet.tourism.services import invoice_balance
 
     return export_row(i, ["number", "issued_on", "due_on", "currency", "total"]) | {
         "balance": str(invoice_balance(i)),
@@ -237,7 +240,6 @@ def _open_referrals(patient: ForeignPatient) -> list[str]:
 
 
 def _open_balance(patient: ForeignPatient) -> list[str]:
-    from onconet.tourism.services import invoice_balance
 
     return [i.number for i in Invoice.objects.filter(referral__patient=patient) if invoice_balance(i) > 0]
 
@@ -302,7 +304,6 @@ def patient_anonymise(
 
 
 def _scrub_support_desk(referrals: QuerySet[Referral]) -> None:
-    from onconet.tourism.models import InterpreterBooking, SupportTask
 
     InterpreterBooking.objects.filter(referral__in=referrals).exclude(note="").update(note="")
     for task in SupportTask.objects.filter(referral__in=referrals):  # titles may name the patient
@@ -310,7 +311,6 @@ def _scrub_support_desk(referrals: QuerySet[Referral]) -> None:
 
 
 def _delete_files(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
 
     for name in names:
         if name and default_storage.exists(name):

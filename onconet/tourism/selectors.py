@@ -35,6 +35,7 @@ from onconet.tourism.models import (
     Referral,
     ReferralState,
 )
+from onconet.tourism.money import rate_on
 from onconet.tourism.workflow import REFERRALS, SLA_WORKING_DAYS
 
 
@@ -236,7 +237,6 @@ def receivables(*, user: AnyUser) -> list[dict[str, Any]]:
 def revenue(*, user: AnyUser, in_currency: str = "EUR", today: date | None = None) -> list[dict[str, Any]]:
     """Payments less refunds by month, partner and currency, also converted into `in_currency` at each invoice's
     pinned rate and the target currency's rate of the payment day."""
-    from onconet.tourism.money import rate_on
 
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     target_rates: dict[date, Decimal] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,7 +211,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def patient_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything held about one patient as a JSON file (audited)."""
-    import json
 
     data = privacy.patient_data_export(user=request_user(request), patient_id=pk, request=request)
     response = HttpResponse(
@@ -662,7 +662,6 @@ def interpreters(request: HttpRequest) -> HttpResponse:
 @login_required
 def document_download(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
     """A contract's or a patient's document, only to those who may see the record it belongs to."""
-    from django.http import FileResponse
 
     user = request_user(request)
     if kind == "contract":

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from onconet.core.jobs import job_message
+from onconet.core.errors import InvalidInput
+from onconet.core.jobs import get_job_kind, job_message
 
 register = template.Library()
 
@@ -55,8 +56,6 @@ def job_message_filter(message: str) -> str:
 @register.filter
 def job_label(kind: str) -> str:
     """The readable name of a job kind, e.g. "network_census" → "Network census"."""
-    from onconet.core.errors import InvalidInput
-    from onconet.core.jobs import get_job_kind
 
     try:
         return str(get_job_kind(kind).label)

@@ -99,7 +99,7 @@ def test_no_forecast_without_a_new_foreign_course(users, sched) -> None:
 
 def test_a_coordinator_runs_the_planner_and_only_the_department_approves(users, sched, prepaid_referral) -> None:
     services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
-    job = jobs.start_plan(user=users["coordinator"], facility=sched["klu"])
+    job = services.start_plan(user=users["coordinator"], facility=sched["klu"])
     assert job.kind == "schedule_plan"
     plan = jobs.plan_facility(sched["klu"], kind="manual", user=users["coordinator"])
     with pytest.raises(NotAllowed):

@@ -19,7 +19,7 @@ from onconet.tourism.models import ReferralEvent, ReferralState
 
 def test_no_service_takes_a_flag_that_switches_a_check_off() -> None:
     assert "by_planner" not in inspect.signature(office.referral_transition).parameters
-    assert "internal" not in inspect.signature(jobs.start_plan).parameters
+    assert "internal" not in inspect.signature(services.start_plan).parameters
 
 
 def test_plan_approval_schedules_the_referral_as_the_planner_and_audits_it(users, sched, prepaid_referral) -> None:
@@ -65,7 +65,7 @@ def test_only_a_planner_may_schedule_from_a_plan(users, prepaid_referral, role: 
 
 def test_the_planner_is_started_only_on_a_facility_in_the_users_scope(users, sched) -> None:
     with pytest.raises(NotFound):
-        jobs.start_plan(user=users["reporter"], facility=sched["mow"])
+        services.start_plan(user=users["reporter"], facility=sched["mow"])
 
 
 def test_foreign_course_create_looks_up_the_referral_in_the_actors_scope(users, sched, prepaid_referral: Any) -> None:

