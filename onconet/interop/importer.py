@@ -139,6 +139,12 @@ def referral_bundle_import(*, user: User, data: Any) -> Imported:
     icd10 = _codes(reasons, ICD10)
     if not icd10:
         problems.append(_problem(f"{here}.reason", f"needs at least one ICD-10 coding ({ICD10})"))
+    try:
+        office.validate_icd10(icd10)
+    except InvalidInput as exc:  # located at the reason that carries the code, not at the whole Bundle
+        for bad in exc.errors:
+            at = next((i for i, reason in enumerate(reasons) if bad.value in _codes([reason], ICD10)), 0)
+            problems.append(_problem(f"{here}.reason[{at}]", f"not an ICD-10 code: {bad.value}"))
     latest: dt.date | None = None
     if request.occurrencePeriod and request.occurrencePeriod.end:
         latest = request.occurrencePeriod.end.date() if isinstance(request.occurrencePeriod.end, dt.datetime) else None

@@ -253,14 +253,25 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
     resources = []
     for name, kind in sorted(RESOURCES.items()):
-        params: list[dict[str, str]] = [{"name": "_id", "type": "token"}, {"name": "_count", "type": "number"}]
+        params: list[dict[str, str]] = [
+            {"name": "_id", "type": "token"},
+            {"name": "_count", "type": "number"},
+            {"name": "_page", "type": "number"},
+        ]
         if kind.identifier is not None:
             params.append({"name": "identifier", "type": "token", "documentation": kind.search.get("identifier", "")})
         if name in DATE_PARAMS:
             params.append({"name": DATE_PARAMS[name], "type": "date"})
-        resources.append(
-            {"type": name, "interaction": [{"code": "read"}, {"code": "search-type"}], "searchParam": params}
-        )
+        resource: dict[str, Any] = {
+            "type": name,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": params,
+        }
+        if name == "Patient":
+            resource["operation"] = [
+                {"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}
+            ]
+        resources.append(resource)
     data = {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -269,7 +280,8 @@ def metadata(request: HttpRequest) -> HttpResponse:
         "fhirVersion": "5.0.0",
         "format": ["json"],
         "implementation": {"description": "OncoNet", "url": request.build_absolute_uri("/fhir/")},
-        "rest": [{"mode": "server", "resource": resources}],
+        # POST /fhir/ takes a partner's referral as a transaction Bundle (Patient, ServiceRequest, DocumentReference)
+        "rest": [{"mode": "server", "resource": resources, "interaction": [{"code": "transaction"}]}],
     }
     return respond(validated(CapabilityStatement, data))
 

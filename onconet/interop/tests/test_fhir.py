@@ -120,8 +120,8 @@ def test_metadata_lists_the_resources_and_their_search_parameters(client, users)
     assert status == 200
     assert capability["fhirVersion"] == "5.0.0"
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in capability["rest"][0]["resource"]}
-    assert served["Appointment"] == {"_id", "_count", "identifier", "date"}
-    assert served["Slot"] == {"_id", "_count", "start"}
+    assert served["Appointment"] == {"_id", "_count", "_page", "identifier", "date"}
+    assert served["Slot"] == {"_id", "_count", "_page", "start"}
 
 
 def test_patient_search_by_identifier_and_scoping(client, users, booked):
