@@ -541,7 +541,7 @@ def _write_bookings(plan: Plan, user: User, today: dt.date) -> None:
             def unbook(locked: Course) -> None:
                 locked.machine, locked.start_date = None, None
 
-            COURSES.move(course, name="unbook", actor=user, guard=unbook, scoped=False)
+            COURSES.move(course, name="unbook", actor=user, guard=unbook)
             continue
         machine = Machine.objects.get(code=row["machine"])
         dates = [dt.date.fromisoformat(d) for d in row["dates"] if dt.date.fromisoformat(d) >= today]
@@ -558,7 +558,6 @@ def _write_bookings(plan: Plan, user: User, today: dt.date) -> None:
             actor=user,
             guard=place,
             changes={"machine": [course.machine_id, machine.pk], "start_date": [_iso(course.start_date), str(start)]},
-            scoped=False,
         )
         if course.origin == Origin.FOREIGN and course.referral is not None:
             referral_schedule(referral=course.referral, planner=user, start_date=start)
