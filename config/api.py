@@ -13,6 +13,7 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 
 from onconet.analytics.api import router as analytics_router
 from onconet.core.api import router as core_router
@@ -23,7 +24,19 @@ from onconet.passports.api import router as passports_router
 from onconet.scheduling.api import router as scheduling_router
 from onconet.tourism.api import router as tourism_router
 
-api = NinjaAPI(
+
+class OncoNetAPI(NinjaAPI):
+    """Operation ids name an app's API module, not a file inside it: an API split into a package
+    (`onconet.partnerships.api.delegations`) keeps the ids clients were generated from."""
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        if ".api." in module:
+            module = module.split(".api.", 1)[0] + ".api"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = OncoNetAPI(
     title="OncoNet API",
     version="1",
     description=(
