@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -124,4 +125,15 @@ def date_or_none(value: str | None) -> dt.date | None:
     try:
         return parse_date(value, field="")
     except BadParameter:
+        return None
+
+
+def decimal_or_none(value: object) -> Decimal | None:
+    """The number in `value` (typed text or JSON) as a Decimal — NaN and infinities included, for the caller to
+    refuse with its own words — or None when it is no number at all (a boolean is none either)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
         return None

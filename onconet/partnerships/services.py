@@ -19,6 +19,7 @@ from django.utils import timezone
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, raise_problems
 from onconet.core.models import Country, Facility, User
+from onconet.core.params import decimal_or_none
 from onconet.core.reference_data import is_currency_code
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.transitions import StateMachine, Step, step
@@ -73,9 +74,8 @@ def _country(code: str, field: str, problems: list[FieldProblem]) -> Country | N
 
 
 def _decimal(value: Any, field: str, problems: list[FieldProblem]) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+    number = decimal_or_none(value)
+    if number is None:
         problems.append(FieldProblem(f'"{value}" is not a number', field, str(value)))
         return None
     if not number.is_finite():

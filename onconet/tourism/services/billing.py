@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils import timezone
 from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, raise_problems
 from onconet.core.models import AuditAction, User
+from onconet.core.params import decimal_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import get_visible
 from onconet.tourism.models import (
@@ -81,11 +82,8 @@ MAX_QUANTITY = Decimal(10) ** 6  # QuoteLine.quantity: 8 digits, two of them aft
 
 def _quantity(value: object, field: str, problems: list[FieldProblem]) -> Decimal | None:
     """A quote line's quantity: a number above 0, below a million, with at most two decimals."""
-    try:
-        quantity = Decimal(str(value).strip()) if not isinstance(value, bool) else Decimal("NaN")
-    except InvalidOperation:
-        quantity = Decimal("NaN")
-    if not quantity.is_finite():
+    quantity = decimal_or_none(value)
+    if quantity is None or not quantity.is_finite():
         problems.append(FieldProblem("must be a number", field, str(value)))
     elif not 0 < quantity < MAX_QUANTITY:
         problems.append(FieldProblem(f"must be > 0 and < {MAX_QUANTITY:,}", field, str(quantity)))
