@@ -237,19 +237,9 @@ def equipment_plan(request: HttpRequest, period: int | None = None, include_subm
     return selectors.equipment_plan(period=period or selectors.default_period(), include_submitted=include_submitted)
 
 
-class SpareOut(Schema):
-    region: str
-    facility: str
-    facility_name: str
-    code: str
-    kind: str
-    available: float
-    used: float
-    spare_hours: float
-    utilisation: float
-
-
-@router.get("/analytics/spare-capacity", response={200: list[SpareOut], **ERRORS}, summary="Under-used machines")
+@router.get(
+    "/analytics/spare-capacity", response={200: list[selectors.SpareMachine], **ERRORS}, summary="Under-used machines"
+)
 def spare_capacity(
     request: HttpRequest,
     period: int | None = None,
