@@ -24,3 +24,14 @@ def working_days_between(start: dt.date, end: dt.date, holidays: Sequence[dt.dat
     one = dt.timedelta(days=1)
     days = holidays_between(start, end) if holidays is None else list(holidays)
     return int(np.busday_count(start + one, end + one, holidays=days))
+
+
+def working_day_back(end: dt.date, count: int, holidays: Sequence[dt.date] | None = None) -> dt.date:
+    """The `count`-th working day counting back from `end` (the first is `end` itself when it is one): a span
+    from a day before it to `end` holds at least `count` working days — what a database filter can compare with."""
+    if count < 1:
+        raise ValueError("count starts at 1")
+    if holidays is None:
+        holidays = holidays_between(end - dt.timedelta(days=2 * count + 60), end)
+    day = np.busday_offset(end, -(count - 1), roll="backward", holidays=list(holidays))
+    return dt.date.fromisoformat(str(day))

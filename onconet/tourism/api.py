@@ -251,12 +251,13 @@ class ReferralFilters(Schema):
 @paginate(BoundedPagination, page_size=50)
 def referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> Any:
     user = request_user(request)
-    rows = list(selectors.referrals_list(user=user, state=filters.state))
-    late = selectors.overdue_ids(rows)
-    out = [_referral_out(user, r, overdue=r.pk in late) for r in rows]
-    if filters.overdue is not None:
-        out = [r for r in out if r["overdue"] is filters.overdue]
-    return out
+    rows = selectors.referrals_list(user=user, state=filters.state)
+    if filters.overdue is not None:  # in the database, not after loading every row
+        late = selectors.overdue_q()
+        rows = rows.filter(late) if filters.overdue else rows.exclude(late)
+    listed = list(rows)
+    late_ids = selectors.overdue_ids(listed)
+    return [_referral_out(user, r, overdue=r.pk in late_ids) for r in listed]
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralOut, **ERRORS}, summary="One referral")

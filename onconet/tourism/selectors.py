@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from onconet.core.models import User
 from onconet.core.params import id_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, visible
-from onconet.core.workdays import holidays_between, working_days_between
+from onconet.core.workdays import holidays_between, working_day_back, working_days_between
 from onconet.tourism.models import (
     Contract,
     ContractService,
@@ -123,6 +123,19 @@ def is_overdue(referral: Referral, today: date | None = None, holidays: Sequence
         return False
     since = timezone.localdate(referral.state_changed_at)
     return working_days_between(since, today or timezone.localdate(), holidays) > target
+
+
+def overdue_q(today: date | None = None) -> Q:
+    """`is_overdue` as a database condition: in a state with a target, and changed to it before the day from which
+    the target's working days would not yet be exceeded."""
+    today = today or timezone.localdate()
+    zone = timezone.get_current_timezone()
+    condition = Q(pk__in=[])
+    for state, target in SLA_WORKING_DAYS.items():
+        first = working_day_back(today, target + 1)
+        since = datetime.combine(first, time.min, tzinfo=zone)
+        condition |= Q(state=state, state_changed_at__lt=since)
+    return condition
 
 
 def overdue_ids(referrals: Sequence[Referral], today: date | None = None) -> set[int]:

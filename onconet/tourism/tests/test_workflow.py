@@ -4,12 +4,15 @@ history and audit written."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from onconet.core.errors import DomainError, NotAllowed
-from onconet.core.models import AuditAction, AuditEntry
-from onconet.tourism import services
+from onconet.core.models import AuditAction, AuditEntry, Holiday
+from onconet.tourism import selectors, services
+from onconet.tourism.models import Referral
 from onconet.tourism.tests.test_office import referral_for
 from onconet.tourism.workflow import REFERRALS
 
@@ -45,3 +48,17 @@ def test_the_plans_step_is_never_offered(users):
     assert "schedule" not in REFERRALS.allowed_next("prepaid")
     assert REFERRALS.open_to(users["admin"], "prepaid") == []
     assert REFERRALS.open_to(users["finance"], "quote_accepted") == ["confirm_prepayment"]
+
+
+def test_the_overdue_filter_in_the_database_is_the_service_level_rule(users, office):
+    referral = referral_for(users, office)
+    today = date(2026, 11, 6)
+    Holiday.objects.create(date=date(2026, 11, 4), name="Unity Day")
+    zone = timezone.get_current_timezone()
+    for state in ("inquiry", "under_review", "quote_sent", "scheduled"):
+        for back in range(0, 30):
+            changed = datetime.combine(today - timedelta(days=back), time(23, 30), tzinfo=zone)
+            Referral.objects.filter(pk=referral.pk).update(state=state, state_changed_at=changed)
+            referral.refresh_from_db()
+            in_db = Referral.objects.filter(selectors.overdue_q(today), pk=referral.pk).exists()
+            assert in_db == selectors.is_overdue(referral, today), (state, back)
