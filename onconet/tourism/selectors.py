@@ -125,6 +125,15 @@ def is_overdue(referral: Referral, today: date | None = None, holidays: Sequence
     return working_days_between(since, today or timezone.localdate(), holidays) > target
 
 
+def interpreters_speaking(language: str, *, exclude: QuerySet[Any] | None = None) -> list[User]:
+    """Active interpreters who speak `language` (ISO 639). The languages are a JSON list, which SQLite cannot
+    search, so the list is read once here for every caller (the referral page, the booking check)."""
+    people = User.objects.filter(role=Role.INTERPRETER, is_active=True).order_by("username")
+    if exclude is not None:
+        people = people.exclude(pk__in=exclude)
+    return [person for person in people if language.lower() in person.languages]
+
+
 def overdue_q(today: date | None = None) -> Q:
     """`is_overdue` as a database condition: in a state with a target, and changed to it before the day from which
     the target's working days would not yet be exceeded."""

@@ -386,11 +386,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_upload": user.has_perm("tourism.add_patientdocument"),
             "is_coordinator": user.role == Role.COORDINATOR,
             "coordinators": User.objects.filter(role=Role.COORDINATOR, is_active=True),
-            "interpreters": [
-                u
-                for u in User.objects.filter(role=Role.INTERPRETER, is_active=True)
-                if referral.patient.preferred_language in u.languages
-            ],
+            "interpreters": selectors.interpreters_speaking(referral.patient.preferred_language),
             "bookings": referral.interpreter_bookings.select_related("interpreter"),
             "tasks": referral.tasks.all(),
             "task_kinds": TaskKind.choices,

@@ -24,6 +24,7 @@ from onconet.tourism.models import (
     SupportTask,
     TaskKind,
 )
+from onconet.tourism.selectors import interpreters_speaking
 
 # ---------------------------------------------------------------- the support desk
 from onconet.tourism.services.access import require_role
@@ -94,11 +95,7 @@ def interpreter_book(
 def interpreters_available(*, language: str, starts_at: datetime, ends_at: datetime) -> list[User]:
     """Active interpreters who speak `language` and have no booking overlapping the time."""
     busy = InterpreterBooking.objects.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).values("interpreter")
-    return [
-        u
-        for u in User.objects.filter(role=Role.INTERPRETER, is_active=True).exclude(pk__in=busy)
-        if language.lower() in u.languages
-    ]
+    return interpreters_speaking(language, exclude=busy)
 
 
 def task_create(
