@@ -172,8 +172,13 @@ class TransitionIn(StrictSchema):
     protocol: str = ""
 
 
+class QuoteLineIn(StrictSchema):
+    service: str = Field(..., max_length=40, description="a code of the price list (proton-25)")
+    quantity: Decimal = Field(Decimal(1), description="above 0, below a million, at most two decimals")
+
+
 class QuoteIn(StrictSchema):
-    lines: list[dict[str, Any]] = Field(..., description='[{"service": "proton-25", "quantity": 1}]')
+    lines: list[QuoteLineIn] = Field(..., description='[{"service": "proton-25", "quantity": 1}]')
 
 
 class PaymentIn(StrictSchema):
@@ -282,7 +287,9 @@ def referral_transition(request: HttpRequest, referral_id: int, name: str, paylo
 def quote_create(request: HttpRequest, referral_id: int, payload: QuoteIn) -> Status[Quote]:
     user = request_user(request)
     referral = selectors.referral_get(user=user, referral_id=referral_id)
-    return Status(201, services.quote_create(user=user, referral=referral, lines=payload.lines))
+    return Status(
+        201, services.quote_create(user=user, referral=referral, lines=[line.model_dump() for line in payload.lines])
+    )
 
 
 @router.post(
