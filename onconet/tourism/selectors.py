@@ -139,9 +139,11 @@ def overdue_q(today: date | None = None) -> Q:
     the target's working days would not yet be exceeded."""
     today = today or timezone.localdate()
     zone = timezone.get_current_timezone()
+    longest = max(SLA_WORKING_DAYS.values()) + 1
+    holidays = holidays_between(today - timedelta(days=2 * longest + 60), today)  # read once for every state
     condition = Q(pk__in=[])
     for state, target in SLA_WORKING_DAYS.items():
-        first = working_day_back(today, target + 1)
+        first = working_day_back(today, target + 1, holidays)
         since = datetime.combine(first, time.min, tzinfo=zone)
         condition |= Q(state=state, state_changed_at__lt=since)
     return condition
