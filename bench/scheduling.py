@@ -62,8 +62,9 @@ def child(size: str, solver: str, time_limit: float, seed: int) -> dict[str, Any
     violations = verify(doc, plan, reference)
     verify_seconds = time.perf_counter() - began
 
-    metrics = plan["metrics"]
-    utilization = list(metrics["utilization"].values())
+    metrics = plan.metrics
+    domestic = metrics.domestic
+    utilization = list(metrics.utilization.values())
     return {
         "size": size,
         "solver": solver,
@@ -73,25 +74,25 @@ def child(size: str, solver: str, time_limit: float, seed: int) -> dict[str, Any
         "courses": len(doc["courses"]),
         "foreign_courses": len(doc["courses"]) - len(domestic_doc["courses"]),
         "days": doc["days"],
-        "status": plan["status"],
+        "status": plan.status,
         "parse_seconds": round(parse_seconds, 3),
         "first_feasible_seconds": round(stats["first_feasible_seconds"], 3),
         "wall_seconds": round(stats["wall_seconds"], 3),
-        "deterministic_seconds": metrics["solve_seconds"],
-        "domestic_scheduled": metrics["domestic"]["scheduled"],
-        "domestic_unscheduled": metrics["domestic"]["unscheduled"],
-        "weighted_wait": metrics["domestic"]["weighted_wait"],
-        "days_over_target": metrics["domestic"]["days_over_target"],
-        "over_target": sum(u["over_target"] for u in metrics["domestic"]["by_urgency"].values()),
-        "wait_days_mean": metrics["domestic"]["wait_days_mean"],
-        "wait_days_p95": metrics["domestic"]["wait_days_p95"],
-        "foreign_admitted": metrics["foreign"]["admitted"],
-        "foreign_rejected": metrics["foreign"]["rejected"],
-        "foreign_value": metrics["foreign"]["value"],
+        "deterministic_seconds": metrics.solve_seconds,
+        "domestic_scheduled": domestic.scheduled,
+        "domestic_unscheduled": domestic.unscheduled,
+        "weighted_wait": domestic.weighted_wait,
+        "days_over_target": domestic.days_over_target,
+        "over_target": sum(u.over_target for u in domestic.by_urgency.values()),
+        "wait_days_mean": domestic.wait_days_mean,
+        "wait_days_p95": domestic.wait_days_p95,
+        "foreign_admitted": metrics.foreign.admitted,
+        "foreign_rejected": metrics.foreign.rejected,
+        "foreign_value": metrics.foreign.value,
         "utilization_mean": round(sum(utilization) / len(utilization), 4) if utilization else 0.0,
         "peak_rss_mib": peak,
         "reference_seconds": round(reference_seconds, 3),
-        "reference_weighted_wait": reference["metrics"]["domestic"]["weighted_wait"],
+        "reference_weighted_wait": reference.metrics.domestic.weighted_wait,
         "verify_seconds": round(verify_seconds, 3),
         "violations": len(violations),
         "violations_sample": violations[:5],

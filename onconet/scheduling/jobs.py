@@ -95,7 +95,7 @@ def plan_facility(
     if progress:
         progress(20, gettext_noop("solving"))
     result = solve(parse_instance(instance), solver, PLAN_TIME_LIMIT)
-    if keep and result["status"] == "infeasible":
+    if keep and result.status == "infeasible":
         # Courses under way pushed by the breakdown do not fit around the fixed bookings: free those not started.
         notes.append("The courses under way did not fit around the bookings; not-yet-started courses were freed.")
         instance, more = build_instance(facility, today, days, keep_booked=False)
@@ -111,7 +111,7 @@ def plan_facility(
             start_date=today,
             days=days,
             instance=instance,
-            plan=result,
+            plan=result.as_document(),
             diff=diff(result, facility, today),
             job=job,
             created_by=user,

@@ -26,6 +26,7 @@ from django.db.models import Prefetch
 
 from onconet.core.models import Facility, Holiday
 from onconet.scheduling.models import Booking, Course, CourseStatus, Downtime, Machine, Origin
+from onconet.scheduling.solver import Plan as SolvedPlan
 from onconet.scheduling.solver.instance import FORMAT
 from onconet.tourism.models import ContractService
 
@@ -186,7 +187,7 @@ def _monthly_quota(course: Course) -> int:
     return line.monthly_quota if line and line.monthly_quota is not None else 999
 
 
-def diff(plan: dict[str, Any], facility: Facility, today: dt.date) -> dict[str, Any]:
+def diff(plan: SolvedPlan, facility: Facility, today: dt.date) -> dict[str, Any]:
     """The proposed plan against the current bookings: unchanged, moved, added, shifted, unbooked, rejected."""
     courses = {
         c.code: c
@@ -194,21 +195,21 @@ def diff(plan: dict[str, Any], facility: Facility, today: dt.date) -> dict[str, 
             Prefetch("bookings", queryset=Booking.objects.select_related("day__machine").order_by("fraction"))
         )
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     counts: Counter[str] = Counter()
-    assigned = {a["course"]: a for a in plan["assignments"]}
-    for code, a in assigned.items():
+    for a in plan.assignments:
+        code = a.course
         course = courses.get(code)
         if course is None:
             continue
         bookings = list(course.bookings.all())
         current_machine = bookings[0].day.machine.code if bookings else None
-        current_start = bookings[0].day.date.isoformat() if bookings else None
-        current_dates = [b.day.date.isoformat() for b in bookings if b.day.date >= today]
-        future_dates = [d for d in a["dates"] if d >= today.isoformat()]
+        current_start = bookings[0].day.date if bookings else None
+        current_dates = [b.day.date for b in bookings if b.day.date >= today]
+        future_dates = [d for d in a.dates if d >= today]
         if not bookings:
             change = "added"
-        elif current_machine != a["machine"] or current_start != a["start_date"]:
+        elif current_machine != a.machine or current_start != a.start_date:
             change = "moved"
         elif current_dates != future_dates:
             change = "shifted"
@@ -222,26 +223,26 @@ def diff(plan: dict[str, Any], facility: Facility, today: dt.date) -> dict[str, 
                     "origin": course.origin,
                     "urgency": course.urgency,
                     "change": change,
-                    "machine": a["machine"],
-                    "start_date": a["start_date"],
-                    "dates": a["dates"],
+                    "machine": a.machine,
+                    "start_date": a.start_date.isoformat(),
+                    "dates": [d.isoformat() for d in a.dates],
                     "was_machine": current_machine,
-                    "was_start": current_start,
+                    "was_start": current_start.isoformat() if current_start else None,
                 }
             )
-    for r in plan["rejected"]:
-        course = courses.get(r["course"])
+    for r in plan.rejected:
+        course = courses.get(r.course)
         if course is None:
             continue
         change = "unbooked" if course.bookings.exists() else "rejected"
         counts[change] += 1
         rows.append(
             {
-                "course": r["course"],
+                "course": r.course,
                 "origin": course.origin,
                 "urgency": course.urgency,
                 "change": change,
-                "reason": r["reason"],
+                "reason": r.reason,
                 "was_machine": course.machine.code if course.machine else None,
                 "was_start": course.start_date.isoformat() if course.start_date else None,
             }

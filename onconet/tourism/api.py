@@ -4,7 +4,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -15,7 +14,6 @@ from onconet.core.errors import NotAllowed
 from onconet.core.http import request_user
 from onconet.core.models import User
 from onconet.core.pagination import BoundedPagination
-from onconet.core.roles import Role
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.uploads import csv_max_bytes, read_upload, upload_auth
 from onconet.tourism import privacy, selectors, services
@@ -227,23 +225,17 @@ def _referral_out(user: User, referral: Referral, detail: bool = False, overdue:
 @router.post("/referrals", response={201: ReferralOut, **ERRORS}, summary="Refer a patient (partner portal)")
 def referral_submit(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
     user = request_user(request)
-    if user.role == Role.PARTNER_AGENT:
-        partner = selectors.agent_partner(user)
-    else:
-        partner = get_visible(user, Partner.objects.all(), pk=payload.partner_id or 0)
-    assert partner is not None
-    with transaction.atomic():
-        patient = services.patient_register(user=user, partner=partner, request=request, **payload.patient.model_dump())
-        referral = services.referral_submit(
-            user=user,
-            patient=patient,
-            service_code=payload.service,
-            icd10_codes=payload.icd10_codes,
-            stage=payload.stage,
-            clinical_summary=payload.clinical_summary,
-            latest_start=payload.latest_start,
-            request=request,
-        )
+    referral = services.referral_register_and_submit(
+        user=user,
+        partner_id=payload.partner_id,
+        patient=payload.patient.model_dump(),
+        service_code=payload.service,
+        icd10_codes=payload.icd10_codes,
+        stage=payload.stage,
+        clinical_summary=payload.clinical_summary,
+        latest_start=payload.latest_start,
+        request=request,
+    )
     return Status(201, _referral_out(user, referral, detail=True))
 
 

@@ -16,7 +16,7 @@ from onconet.core.errors import InvalidInput, NotAllowed, NotFound
 from onconet.core.models import User
 from onconet.core.params import id_or_none
 from onconet.core.roles import Role
-from onconet.core.scoping import AnyUser, get_visible, visible
+from onconet.core.scoping import AnyUser, get_visible, require_permission, visible
 from onconet.core.workdays import holidays_between, working_day_back, working_days_between
 from onconet.tourism.models import (
     Contract,
@@ -25,6 +25,7 @@ from onconet.tourism.models import (
     CreditNote,
     DuplicateStatus,
     ForeignPatient,
+    InterpreterBooking,
     Invoice,
     Partner,
     PartnerAgent,
@@ -44,6 +45,15 @@ def agent_partner(user: AnyUser) -> Partner | None:
     object: Django keeps the link on it."""
     link: PartnerAgent | None = getattr(user, "agency", None) if user.is_authenticated else None
     return link.partner if link is not None else None
+
+
+def referring_partner(user: User, partner_id: int | None) -> Partner:
+    """The partner a referral is made for: a partner agent's own organisation (whatever it asks), else the partner
+    the office chose among those it may see (404 for any other)."""
+    own = agent_partner(user)
+    if own is not None:
+        return own
+    return get_visible(user, Partner.objects.all(), pk=partner_id or 0)
 
 
 def agent_partner_id(user: User) -> int | None:
@@ -132,6 +142,22 @@ def interpreters_speaking(language: str, *, exclude: QuerySet[Any] | None = None
     if exclude is not None:
         people = people.exclude(pk__in=exclude)
     return [person for person in people if language.lower() in person.languages]
+
+
+def interpreter_calendar(*, user: User, days: Sequence[date]) -> list[dict[str, Any]]:
+    """Every active interpreter with their bookings on each of `days`: who is free when (the office's staff only;
+    a partner agent is refused, its own patients' bookings are on their referrals)."""
+    require_permission(user, "tourism.view_referral", action="see interpreters")
+    if agent_partner(user) is not None:
+        raise NotAllowed("Partner agents do not see the interpreters' calendar.")
+    people = list(User.objects.filter(role=Role.INTERPRETER, is_active=True).order_by("username"))
+    cells: dict[tuple[int, date], list[InterpreterBooking]] = {}
+    bookings = InterpreterBooking.objects.filter(
+        interpreter__in=people, ends_at__date__gte=days[0], starts_at__date__lte=days[-1]
+    ).select_related("referral__patient")
+    for booking in bookings.order_by("starts_at"):
+        cells.setdefault((booking.interpreter_id, timezone.localdate(booking.starts_at)), []).append(booking)
+    return [{"interpreter": person, "cells": [cells.get((person.pk, day), []) for day in days]} for person in people]
 
 
 def overdue_q(today: date | None = None) -> Q:

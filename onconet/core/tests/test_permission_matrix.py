@@ -190,8 +190,18 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "tourism:referral_new"): rule({A, C, P1, P2}),  # tourism.add_referral
     ("POST", "tourism:referral_new"): rule({A, C, P1, P2}),
     ("GET", "tourism:referral"): rule(BG_RECORD, as404=outside(BG_RECORD)),
-    # action=passport: the full passport number, tourism.view_passport_number
-    ("POST", "tourism:referral"): rule({A, C, F}, msg={RV, P1}, as404=outside(BG_RECORD)),
+    # the referral page's steps, each posted to its own view (the referral is prepaid)
+    ("POST", "tourism:referral_passport"): rule({A, C, F}, msg={RV, P1}, as404=outside(BG_RECORD)),
+    # `arrive`: the coordinator's step (409 in this state); the workflow's roles leave the national admin out
+    ("POST", "tourism:referral_transition"): rule({C}, msg={A, F, RV, P1}, as404=outside(BG_RECORD)),
+    ("POST", "tourism:referral_quote"): rule({C, F}, msg={A, RV, P1}, as404=outside(BG_RECORD)),
+    ("POST", "tourism:referral_payment"): rule({F}, msg={A, C, RV, P1}, as404=outside(BG_RECORD)),
+    # a multipart POST: tourism.add_patientdocument before the body is read, then the referral's scope
+    ("POST", "tourism:referral_document"): rule({A, C, P1}, as404={P2}),
+    ("POST", "tourism:referral_coordinator"): rule({A, C}, msg={RV, F, P1}, as404=outside(BG_RECORD)),
+    ("POST", "tourism:referral_interpreter"): rule({C}, msg={A, RV, F, P1}, as404=outside(BG_RECORD)),
+    ("POST", "tourism:referral_task"): rule({C}, msg={A, RV, F, P1}, as404=outside(BG_RECORD)),
+    ("POST", "tourism:referral_task_done"): rule({C}, msg={A, RV, F, P1}, as404=outside(BG_RECORD)),
     ("GET", "tourism:letter"): rule(BG_RECORD, as404=outside(BG_RECORD)),
     ("GET", "tourism:patients"): rule(OFFICE_READ),  # tourism.view_foreignpatient; a partner finds its own only
     ("GET", "tourism:patient"): rule(BG_RECORD, as404={P2}),
@@ -547,7 +557,27 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ("GET", "tourism:referral_new"): lambda w: get(u("tourism:referral_new")),
     ("POST", "tourism:referral_new"): lambda w: post(u("tourism:referral_new"), {"partner": w.bg.pk}),
     ("GET", "tourism:referral"): lambda w: get(u("tourism:referral", w.referral.pk)),
-    ("POST", "tourism:referral"): lambda w: post(u("tourism:referral", w.referral.pk), {"action": "passport"}),
+    ("POST", "tourism:referral_passport"): lambda w: post(u("tourism:referral_passport", w.referral.pk)),
+    ("POST", "tourism:referral_transition"): lambda w: post(u("tourism:referral_transition", w.referral.pk, "arrive")),
+    ("POST", "tourism:referral_quote"): lambda w: post(u("tourism:referral_quote", w.referral.pk)),
+    ("POST", "tourism:referral_payment"): lambda w: post(
+        u("tourism:referral_payment", w.referral.pk, w.invoice.pk), {"amount": "10", "kind": "payment"}
+    ),
+    ("POST", "tourism:referral_document"): lambda w: post(
+        u("tourism:referral_document", w.referral.pk),
+        {"kind": "pathology", "file": SimpleUploadedFile("report.pdf", PDF)},
+    ),
+    ("POST", "tourism:referral_coordinator"): lambda w: post(
+        u("tourism:referral_coordinator", w.referral.pk), {"coordinator": w.users[C].pk}
+    ),
+    ("POST", "tourism:referral_interpreter"): lambda w: post(
+        u("tourism:referral_interpreter", w.referral.pk),
+        {"interpreter": w.users[IN].pk, "starts_at": "2030-01-10T09:00", "ends_at": "2030-01-10T11:00"},
+    ),
+    ("POST", "tourism:referral_task"): lambda w: post(
+        u("tourism:referral_task", w.referral.pk), {"kind": "hotel", "title": "Book the hotel", "due_on": "2030-01-05"}
+    ),
+    ("POST", "tourism:referral_task_done"): lambda w: post(u("tourism:referral_task_done", w.referral.pk, w.task.pk)),
     ("GET", "tourism:letter"): lambda w: get(u("tourism:letter", w.referral.pk, "treatment_invitation", "en")),
     ("GET", "tourism:patients"): lambda w: get(u("tourism:patients") + "?q=Petrova"),
     ("GET", "tourism:patient"): lambda w: get(u("tourism:patient", w.patient.pk)),
@@ -1078,6 +1108,9 @@ def _world(request: pytest.FixtureRequest, role: str) -> SimpleNamespace:
     # partners, and a second partner's patient would change what the other rows of the table see)
     from onconet.tourism.models import PossibleDuplicate
 
+    w.task = office.task_create(
+        user=coordinator, referral=referral, kind="visa_invitation", title="Visa letter", due_on=TODAY
+    )
     w.duplicate = PossibleDuplicate.objects.create(existing=w.patient, newcomer=newcomer, match="name_dob")
     w.patient_doc = office.document_upload(
         user=partner, referral=referral, data=PDF, filename="histology.pdf", kind="pathology"

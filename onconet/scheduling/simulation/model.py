@@ -17,7 +17,7 @@ from simpy.events import ProcessGenerator
 from onconet.scheduling.simulation.config import DAYS_PER_MONTH, NOON, URGENCIES, SimulationConfig, _jsonable
 from onconet.scheduling.simulation.results import ReplicationResult, UrgencyWaits
 from onconet.scheduling.simulation.statistics import percentile
-from onconet.scheduling.solver import parse_instance, solve
+from onconet.scheduling.solver import Assignment, parse_instance, solve
 from onconet.scheduling.solver.instance import FORMAT
 
 # ---------------------------------------------------------------------------------------------- the model
@@ -74,6 +74,7 @@ class _Setup:
         self.dates = [calendar.date(d) for d in range(calendar.days)]
         self.iso = [d.isoformat() for d in self.dates]
         self.day_of = {iso: d for d, iso in enumerate(self.iso)}
+        self.day_on = {date: d for d, date in enumerate(self.dates)}
         for mi, m in enumerate(self.machines):
             for block in m.get("downtime", []):
                 if str(block["date"]) in self.day_of:
@@ -305,13 +306,13 @@ class _Model:
         if forecast is not None and self.pending:
             document["forecast"] = forecast
         plan = solve(parse_instance(document), config.solver, config.time_limit, config.seed)
-        planned = {a["course"]: a for a in plan["assignments"]}
+        planned = plan.assignment_of()
         self._check_fixed(today, end, planned)
 
         waiting: list[_Course] = []
         for c in self.waiting:
             a = planned.get(c.id)
-            if a is not None and s.day_of[a["start_date"]] < commit_until:
+            if a is not None and s.day_on[a.start_date] < commit_until:
                 self._commit(c, a)
             else:
                 waiting.append(c)
@@ -322,7 +323,7 @@ class _Model:
         for c in self.pending:
             a = planned.get(c.id)
             if a is not None:
-                if s.day_of[a["start_date"]] < commit_until:
+                if s.day_on[a.start_date] < commit_until:
                     self._commit(c, a)
                 else:
                     pending.append(c)  # admitted later in the horizon: planned again next week
@@ -378,11 +379,11 @@ class _Model:
             doc["urgency"] = c.urgency
         return doc
 
-    def _commit(self, c: _Course, assignment: Mapping[str, Any]) -> None:
+    def _commit(self, c: _Course, assignment: Assignment) -> None:
         """Start `c` as planned: it becomes a course under way on that machine and those dates."""
         s = self.setup
-        c.machine = s.machine_ids.index(assignment["machine"])
-        c.dates = tuple(s.day_of[d] for d in assignment["dates"])
+        c.machine = s.machine_ids.index(assignment.machine)
+        c.dates = tuple(s.day_on[d] for d in assignment.dates)
         used = self.used_foreign if c.foreign else self.used_domestic
         for i, d in enumerate(c.dates):
             if d < s.days:
@@ -392,15 +393,15 @@ class _Model:
         if c.foreign:
             self.quota_used[(c.partner, s.month(c.dates[0]))] += 1
 
-    def _check_fixed(self, today: int, end: int, planned: Mapping[str, Mapping[str, Any]]) -> None:
+    def _check_fixed(self, today: int, end: int, planned: Mapping[str, Assignment]) -> None:
         """Courses under way must go on exactly as booked; anything else is a bug of this model."""
         s = self.setup
         for c in self.active:
             if c.foreign:
                 continue
-            booked = [s.iso[d] for d in c.dates if today <= d < end]
+            booked = tuple(s.dates[d] for d in c.dates if today <= d < end)
             got = planned.get(c.id)
-            if got is None or got["dates"] != booked or got["machine"] != s.machine_ids[c.machine]:
+            if got is None or got.dates != booked or got.machine != s.machine_ids[c.machine]:
                 raise RuntimeError(f"course {c.id} under way moved on day {today}: {booked} → {got}")
 
 

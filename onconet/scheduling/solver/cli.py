@@ -48,7 +48,7 @@ def schedule(argv: list[str]) -> int:
         began = time.perf_counter()
         plan = solve(instance, args.solver, args.time_limit, args.seed)
         elapsed = time.perf_counter() - began
-        output = dumps(plan)
+        output = dumps(plan.as_document())
         if args.out:
             args.out.write_text(output, encoding="utf-8")
         else:
@@ -57,11 +57,11 @@ def schedule(argv: list[str]) -> int:
         print("internal error:", file=sys.stderr)
         traceback.print_exc()
         return 1
-    m = plan["metrics"]
+    m = plan.metrics
     print(
-        f"{plan['status']}: {m['domestic']['scheduled']} domestic courses "
-        f"(weighted wait {m['domestic']['weighted_wait']}), "
-        f"{m['foreign']['admitted']} foreign admitted, {elapsed:.1f} s",
+        f"{plan.status}: {m.domestic.scheduled} domestic courses "
+        f"(weighted wait {m.domestic.weighted_wait}), "
+        f"{m.foreign.admitted} foreign admitted, {elapsed:.1f} s",
         file=sys.stderr,
     )
     return 0

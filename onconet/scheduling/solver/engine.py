@@ -31,7 +31,17 @@ import numpy as np
 
 from . import cpsat, forecast, greedy
 from .calendar import Calendar, Placement, Usage
-from .instance import PLAN_FORMAT, Instance
+from .instance import Instance
+from .plan import (
+    Assignment,
+    DomesticMetrics,
+    ForeignMetrics,
+    Guarantee,
+    Metrics,
+    Plan,
+    Rejection,
+    UrgencyMetrics,
+)
 
 SOLVERS = ("cpsat", "greedy")
 DEFAULT_TIME_LIMIT = 10.0
@@ -62,7 +72,7 @@ def solve(
     stats: dict[str, float] | None = None,
     *,
     objective: str = "targets",
-) -> dict[str, Any]:
+) -> Plan:
     """The plan of `instance`. `stats`, when given, receives wall-clock seconds (`first_feasible_seconds`: the
     complete warm-start plan; `wall_seconds`), which stay out of the plan so that plans are reproducible.
 
@@ -209,13 +219,13 @@ def solve(
         status = "optimal"
     else:
         status = "feasible"
-    plan = build_plan(calendar, Schedule(placed, status, conflicts, seconds), solver, usage, fit_cache)
-    plan["guarantee"] = guarantee(instance, placed, reference)
-    if not plan["guarantee"]["holds"]:
+    schedule = Schedule(placed, status, conflicts, seconds)
+    checked = guarantee(instance, placed, reference)
+    if not checked.holds:
         raise GuaranteeBroken(
-            f"domestic courses later than without foreign ones: {plan['guarantee']['later_than_domestic_only']}"
+            f"domestic courses later than without foreign ones: {list(checked.later_than_domestic_only)}"
         )
-    return plan
+    return build_plan(calendar, schedule, solver, usage, checked, fit_cache)
 
 
 def _domestic_key(
@@ -302,7 +312,7 @@ def _overloads(calendar: Calendar, usage: Usage) -> list[str]:
     return out
 
 
-def guarantee(instance: Instance, placed: dict[int, Placement], reference: dict[str, Placement]) -> dict[str, Any]:
+def guarantee(instance: Instance, placed: dict[int, Placement], reference: dict[str, Placement]) -> Guarantee:
     final = {instance.courses[ci].id: (ci, p) for ci, p in placed.items() if instance.courses[ci].domestic}
     index = {c.id: i for i, c in enumerate(instance.courses)}
     later = [
@@ -315,12 +325,11 @@ def guarantee(instance: Instance, placed: dict[int, Placement], reference: dict[
         * (_start(instance, index[cid], p) - instance.day(instance.courses[index[cid]].ready_date))
         for cid, p in reference.items()
     )
-    return {
-        "domestic_only_weighted_wait": ref_wait,
-        "domestic_weighted_wait": _weighted_wait(instance, placed),
-        "later_than_domestic_only": sorted(later, key=lambda cid: index[cid]),
-        "holds": not later,
-    }
+    return Guarantee(
+        domestic_only_weighted_wait=ref_wait,
+        domestic_weighted_wait=_weighted_wait(instance, placed),
+        later_than_domestic_only=tuple(sorted(later, key=lambda cid: index[cid])),
+    )
 
 
 def percentile(values: list[int], p: float) -> int:
@@ -338,7 +347,7 @@ def _number(value: float) -> float | int:
 
 def domestic_metrics(
     calendar: Calendar, placed: dict[int, Placement], cache: dict[tuple[Any, ...], bool] | None = None
-) -> dict[str, Any]:
+) -> DomesticMetrics:
     """The plan's `metrics.domestic` (v2: days over target and the metrics of each urgency)."""
     instance = calendar.instance
     courses = instance.courses
@@ -361,25 +370,25 @@ def domestic_metrics(
             over_count[c.urgency] += 1
             over_days += c.weight * (wait - c.target)
     n_domestic = sum(1 for c in courses if c.domestic)
-    return {
-        "scheduled": len(waits),
-        "unscheduled": n_domestic - len(waits),
-        "wait_days_mean": round(sum(waits) / len(waits), 2) if waits else 0,
-        "wait_days_p50": percentile(waits, 50),
-        "wait_days_p95": percentile(waits, 95),
-        "weighted_wait": _weighted_wait(instance, placed),
-        "days_over_target": over_days,
-        "by_urgency": {
-            str(u): {
-                "scheduled": len(w),
-                "wait_days_mean": round(sum(w) / len(w), 2) if w else 0,
-                "wait_days_p95": percentile(w, 95),
-                "wait_days_max": max(w, default=0),
-                "over_target": over_count[u],
-            }
+    return DomesticMetrics(
+        scheduled=len(waits),
+        unscheduled=n_domestic - len(waits),
+        wait_days_mean=round(sum(waits) / len(waits), 2) if waits else 0,
+        wait_days_p50=percentile(waits, 50),
+        wait_days_p95=percentile(waits, 95),
+        weighted_wait=_weighted_wait(instance, placed),
+        days_over_target=over_days,
+        by_urgency={
+            u: UrgencyMetrics(
+                scheduled=len(w),
+                wait_days_mean=round(sum(w) / len(w), 2) if w else 0,
+                wait_days_p95=percentile(w, 95),
+                wait_days_max=max(w, default=0),
+                over_target=over_count[u],
+            )
             for u, w in by.items()
         },
-    }
+    )
 
 
 def build_plan(
@@ -387,8 +396,9 @@ def build_plan(
     schedule: Schedule,
     solver: str,
     usage: Usage,
+    checked: Guarantee,
     cache: dict[tuple[Any, ...], bool] | None = None,
-) -> dict[str, Any]:
+) -> Plan:
     instance = calendar.instance
     courses = instance.courses
     placed = schedule.placed
@@ -399,18 +409,18 @@ def build_plan(
             continue
         start = course.fixed.start_date if course.fixed is not None else instance.date(p.start_day)
         assignments.append(
-            {
-                "course": course.id,
-                "machine": instance.machines[p.machine].id,
-                "start_date": start.isoformat(),
-                "dates": [instance.date(d).isoformat() for d in p.days],
-            }
+            Assignment(
+                course=course.id,
+                machine=instance.machines[p.machine].id,
+                start_date=start,
+                dates=tuple(instance.date(d) for d in p.days),
+            )
         )
-    rejected = [
-        {"course": c.id, "reason": _reason(calendar, usage, ci, schedule)}
+    rejected = tuple(
+        Rejection(course=c.id, reason=_reason(calendar, usage, ci, schedule))
         for ci, c in enumerate(courses)
         if ci not in placed
-    ]
+    )
     admitted = [ci for ci in placed if not courses[ci].domestic]
     used = {m.id: 0 for m in instance.machines}
     for p in placed.values():
@@ -419,24 +429,24 @@ def build_plan(
     for mi, m in enumerate(instance.machines):
         total = int(calendar.capacity[mi].sum())
         utilization[m.id] = round(used[m.id] / total, 4) if total else 0.0
-    return {
-        "format": PLAN_FORMAT,
-        "solver": solver,
-        "status": schedule.status,
-        "assignments": assignments,
-        "rejected": rejected,
-        "metrics": {
-            "domestic": domestic_metrics(calendar, placed, cache),
-            "foreign": {
-                "admitted": len(admitted),
-                "rejected": sum(1 for c in courses if not c.domestic) - len(admitted),
-                "value": _number(sum(courses[ci].value for ci in admitted)),
-            },
-            "utilization": utilization,
+    return Plan(
+        solver=solver,
+        status=schedule.status,
+        assignments=tuple(assignments),
+        rejected=rejected,
+        metrics=Metrics(
+            domestic=domestic_metrics(calendar, placed, cache),
+            foreign=ForeignMetrics(
+                admitted=len(admitted),
+                rejected=sum(1 for c in courses if not c.domestic) - len(admitted),
+                value=_number(sum(courses[ci].value for ci in admitted)),
+            ),
+            utilization=utilization,
             # CP-SAT's deterministic time (≈ seconds of one core): wall-clock time would make plans differ.
-            "solve_seconds": round(schedule.deterministic_time, 3),
-        },
-    }
+            solve_seconds=round(schedule.deterministic_time, 3),
+        ),
+        guarantee=checked,
+    )
 
 
 def _reason(calendar: Calendar, usage: Usage, ci: int, schedule: Schedule) -> str:

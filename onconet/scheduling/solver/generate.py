@@ -306,20 +306,20 @@ def generate_department(
         "courses": before,
     }
     plan = solve(parse_instance(warm), "greedy")
-    placed = {a["course"]: a for a in plan["assignments"]}
+    placed = plan.assignment_of()
     kept: list[dict[str, Any]] = []
     for c in courses:
         if dt.date.fromisoformat(c["ready_date"]) >= start:
             kept.append(c)
             continue
         a = placed.get(c["id"])
-        if a is None or a["start_date"] >= start.isoformat():
+        if a is None or a.start_date >= start:
             kept.append(c)  # a backlog course: known, waiting
             continue
-        delivered = sum(1 for x in a["dates"] if x < start.isoformat())
+        delivered = sum(1 for x in a.dates if x < start)
         if delivered < c["fractions"]:
             kept.append(
-                {**c, "fixed": {"machine": a["machine"], "start_date": a["start_date"], "delivered": delivered}}
+                {**c, "fixed": {"machine": a.machine, "start_date": a.start_date.isoformat(), "delivered": delivered}}
             )
     n_foreign = sum(1 for c in kept if c["origin"] == "foreign")
     return {

@@ -194,28 +194,28 @@ def replay_run(
             continue
         wall = time.perf_counter() - began
         run.wall_seconds.append(wall)
-        run.deterministic_seconds += plan["metrics"]["solve_seconds"]
+        run.deterministic_seconds += plan.metrics.solve_seconds
         if problems:
             run.failed.append({"epoch": e, "date": today.isoformat(), "problems": problems[:20]})
         week_end = today + dt.timedelta(days=step)
         fixed = {c["id"] for c in instance_doc["courses"] if c.get("fixed")}
         began_now = 0
         original = {c["id"]: c for c in doc["courses"] if c.get("fixed")}
-        for a in plan["assignments"]:
-            first = _d(a["start_date"])
-            if a["course"] in original and a["course"] not in run.started:
-                delivered = original[a["course"]]["fixed"]["delivered"]
-                run.started[a["course"]] = Started(a["machine"], first, [_d(x) for x in a["dates"]], delivered)
-            elif a["course"] not in fixed and today <= first < week_end:
-                run.started[a["course"]] = Started(a["machine"], first, [_d(x) for x in a["dates"]])
+        for a in plan.assignments:
+            first = a.start_date
+            if a.course in original and a.course not in run.started:
+                delivered = original[a.course]["fixed"]["delivered"]
+                run.started[a.course] = Started(a.machine, first, list(a.dates), delivered)
+            elif a.course not in fixed and today <= first < week_end:
+                run.started[a.course] = Started(a.machine, first, list(a.dates))
                 began_now += 1
         if progress is not None:
-            m = plan["metrics"]
+            m = plan.metrics
             progress(
                 f"replay {label}: epoch {n + 1}/{len(epochs)} {today.isoformat()}: "
                 f"{len(instance_doc['courses'])} courses, {began_now} start, "
-                f"{m['foreign']['admitted']} foreign admitted, {plan['status']}, "
-                f"{wall:.1f} s (CP-SAT {m['solve_seconds']:.2f} det. s)"
+                f"{m.foreign.admitted} foreign admitted, {plan.status}, "
+                f"{wall:.1f} s (CP-SAT {m.solve_seconds:.2f} det. s)"
             )
     return run
 

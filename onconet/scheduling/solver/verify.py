@@ -15,6 +15,8 @@ from collections import Counter, defaultdict
 from fractions import Fraction
 from typing import Any
 
+from .plan import Plan
+
 WEIGHTS = {1: 10, 2: 3, 3: 1}
 DEFAULT_TARGETS = {"1": 2, "2": 14, "3": 28}
 
@@ -23,8 +25,18 @@ def _d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def verify(instance: dict[str, Any], plan: dict[str, Any], reference: dict[str, Any] | None = None) -> list[str]:
-    """Violations of the contract by `plan`; `reference` is the plan of the instance without foreign courses."""
+def verify(
+    instance: dict[str, Any],
+    plan: Plan | dict[str, Any],
+    reference: Plan | dict[str, Any] | None = None,
+) -> list[str]:
+    """Violations of the contract by `plan`; `reference` is the plan of the instance without foreign courses.
+
+    A `Plan` is checked as its contract document (`Plan.as_document()`), the form a plan file has."""
+    if isinstance(plan, Plan):
+        plan = plan.as_document()
+    if isinstance(reference, Plan):
+        reference = reference.as_document()
     errors: list[str] = []
     start = _d(instance["start_date"])
     end = start + dt.timedelta(days=instance["days"] - 1)

@@ -49,9 +49,9 @@ def test_a_foreign_course_under_way_is_fixed_and_the_plan_stays_feasible(users, 
     assert foreign["fixed"] == {"machine": "G1", "start_date": course.start_date.isoformat(), "delivered": 1}
     assert all(d["minutes"] < 480 for m in instance["machines"] for d in m["downtime"])  # no foreign minutes there
     plan = solve(parse_instance(instance), "cpsat", 2.0, 0)
-    assert plan["status"] in ("optimal", "feasible")
+    assert plan.status in ("optimal", "feasible")
     assert verify(instance, plan) == []
-    assert domestic.code in {a["course"] for a in plan["assignments"]}
+    assert domestic.code in plan.assignment_of()
 
 
 def test_machines_sharing_an_accelerator_carry_its_beam(users, sched) -> None:

@@ -25,7 +25,7 @@ def test_every_reason_the_solver_gives_reads_in_russian_without_an_english_word(
         [machine("G1"), machine("G2")],
     )
     plan = solve(parse_instance(doc), "greedy", 1.0, 0)
-    reasons = {r["course"]: r["reason"] for r in plan["rejected"]}
+    reasons = {r.course: r.reason for r in plan.rejected}
     assert set(reasons) == {"LONG", "LATE", "OVER", "NONE"}
     with translation.override("ru"):
         shown = {course: reason_text(reason) for course, reason in reasons.items()}

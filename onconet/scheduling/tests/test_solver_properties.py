@@ -34,8 +34,8 @@ def without_foreign(doc: Doc) -> Doc:
 
 
 def plan_and_reference(doc: Doc, solver: str, time_limit: float = TIME_LIMIT) -> tuple[Doc, Doc]:
-    plan = solve(parse_instance(doc), solver, time_limit, 0)
-    reference = solve(parse_instance(without_foreign(doc)), solver, time_limit, 0)
+    plan = solve(parse_instance(doc), solver, time_limit, 0).as_document()
+    reference = solve(parse_instance(without_foreign(doc)), solver, time_limit, 0).as_document()
     return plan, reference
 
 
@@ -648,10 +648,10 @@ def test_cpsat_admits_the_more_valuable_foreign_course_even_by_cents():
 def test_wall_clock_times_stay_out_of_the_plan():
     doc = instance([dom("D1", 3, 60), fgn("F1", 2, 30)])
     stats: dict[str, float] = {}
-    with_stats = solve(parse_instance(doc), "cpsat", TIME_LIMIT, 0, stats=stats)
+    with_stats = solve(parse_instance(doc), "cpsat", TIME_LIMIT, 0, stats=stats).as_document()
     assert set(stats) == {"first_feasible_seconds", "wall_seconds"}
     assert 0 <= stats["first_feasible_seconds"] <= stats["wall_seconds"]
-    assert json.dumps(with_stats) == json.dumps(solve(parse_instance(doc), "cpsat", TIME_LIMIT, 0))
+    assert json.dumps(with_stats) == json.dumps(solve(parse_instance(doc), "cpsat", TIME_LIMIT, 0).as_document())
 
 
 def test_an_unknown_solver_is_refused():

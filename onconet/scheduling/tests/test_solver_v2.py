@@ -41,8 +41,8 @@ def reference_doc(doc: Doc) -> Doc:
 
 def solved(doc: Doc, solver: str) -> Doc:
     """The plan, checked by the verifier against the reference plan; the guarantee holds."""
-    plan = solve(parse_instance(doc), solver, TIME_LIMIT, 0)
-    reference = solve(parse_instance(reference_doc(doc)), solver, TIME_LIMIT, 0)
+    plan = solve(parse_instance(doc), solver, TIME_LIMIT, 0).as_document()
+    reference = solve(parse_instance(reference_doc(doc)), solver, TIME_LIMIT, 0).as_document()
     assert verify(reference_doc(doc), reference) == []
     assert verify(doc, plan, reference) == []
     assert plan["guarantee"]["holds"] is True
@@ -224,7 +224,9 @@ def test_random_v2_instances_give_verified_plans(doc: Doc):
         )
     # A forecast only ever takes capacity away from foreign courses.
     if "forecast" in doc:
-        without = solve(parse_instance({k: v for k, v in doc.items() if k != "forecast"}), "greedy", TIME_LIMIT, 0)
+        without = solve(
+            parse_instance({k: v for k, v in doc.items() if k != "forecast"}), "greedy", TIME_LIMIT, 0
+        ).as_document()
         domestic = [a for a in plans["greedy"]["assignments"] if a["course"].startswith("D")]
         assert domestic == [a for a in without["assignments"] if a["course"].startswith("D")]
 
@@ -397,7 +399,7 @@ def test_plans_with_beams_targets_and_a_forecast_are_reproducible_byte_for_byte(
         for _ in range(2)
     }
     assert len(outputs) == 1
-    assert outputs == {dumps(solve(parse_instance(doc), "cpsat", 2, 0))}
+    assert outputs == {dumps(solve(parse_instance(doc), "cpsat", 2, 0).as_document())}
     assert verify(doc, json.loads(outputs.pop())) == []
 
 
@@ -523,7 +525,7 @@ def test_the_verifier_reports_beams_targets_and_per_urgency_metrics_that_are_wro
         [machine("G1", beam="B1"), machine("G2", beam="B1")],
         beams=[beam],
     )
-    plan = solve(parse_instance(doc), "greedy", TIME_LIMIT, 0)
+    plan = solve(parse_instance(doc), "greedy", TIME_LIMIT, 0).as_document()
     assert placed(plan, "B") == ("G2", "2026-01-12")  # 400 + 300 > 600 on every day of A's week
     assert plan["metrics"]["domestic"]["days_over_target"] == 10 * (7 - 3)
     assert verify(doc, plan) == []

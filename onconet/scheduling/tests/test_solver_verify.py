@@ -97,8 +97,8 @@ def without_foreign(doc: Doc) -> Doc:
 @pytest.fixture(scope="module")
 def case() -> tuple[Doc, Doc, Doc]:
     doc = rich_instance()
-    plan = solve(parse_instance(doc), "greedy", 1, 0)
-    reference = solve(parse_instance(without_foreign(doc)), "greedy", 1, 0)
+    plan = solve(parse_instance(doc), "greedy", 1, 0).as_document()
+    reference = solve(parse_instance(without_foreign(doc)), "greedy", 1, 0).as_document()
     return doc, plan, reference
 
 
@@ -446,8 +446,8 @@ def test_an_overload_by_courses_under_way_is_infeasible_not_a_violation():
     doc = rich_instance()
     fx = next(c for c in doc["courses"] if c["id"] == "FX")
     fx["first_minutes"] = fx["minutes"] = 250  # G2 on 5 January: FX 250 + DF 100 > 300
-    plan = solve(parse_instance(doc), "greedy", 1, 0)
-    reference = solve(parse_instance(without_foreign(doc)), "greedy", 1, 0)
+    plan = solve(parse_instance(doc), "greedy", 1, 0).as_document()
+    reference = solve(parse_instance(without_foreign(doc)), "greedy", 1, 0).as_document()
     assert plan["status"] == "infeasible"
     assert verify(doc, plan, reference) == []
     # ... and a new foreign course slipped into it is reported.

@@ -13,7 +13,6 @@ from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, raise_problems
 from onconet.core.models import AuditAction, User
 from onconet.core.params import decimal_or_none
-from onconet.core.roles import Role
 from onconet.core.scoping import get_visible
 from onconet.tourism.models import (
     ContractStatus,
@@ -28,7 +27,7 @@ from onconet.tourism.models import (
     Referral,
 )
 from onconet.tourism.money import CENT, MAX_AMOUNT, amount_in, convert, money, rate_on
-from onconet.tourism.services.access import require_role
+from onconet.tourism.services.access import require_step
 
 
 def _received(invoice: Invoice) -> Decimal:
@@ -98,7 +97,7 @@ def quote_create(
     *, user: User, referral: Referral, lines: list[dict[str, Any]], issued_on: date | None = None, valid_days: int = 30
 ) -> Quote:
     """Price the referral's services by its contract, in the contract's currency, pinning the day's rate."""
-    require_role(user, {Role.COORDINATOR, Role.FINANCE_OFFICER}, "prepare quotes")
+    require_step(user, "quote")
     referral = get_visible(user, Referral.objects.select_related("contract"), pk=referral.pk)
     issued_on = issued_on or timezone.localdate()
     contract = referral.contract
@@ -188,7 +187,7 @@ def payment_record(
     reference: str = "",
 ) -> Payment:
     """Record a payment or a refund; more than the balance only as an explicit overpayment credit."""
-    require_role(user, {Role.FINANCE_OFFICER}, "record payments")
+    require_step(user, "pay")
     value = amount_in(amount)  # not NaN, not beyond what the column stores
     if value <= 0:
         raise InvalidInput("The amount must be positive.", errors=[FieldProblem("must be > 0", "amount", str(value))])
@@ -232,7 +231,7 @@ def _invoice_locked(user: User, invoice: Invoice) -> Invoice:
 
 def credit_note_issue(*, user: User, invoice: Invoice, amount: Decimal | str, reason: str) -> CreditNote:
     """Lower what is owed on an invoice, by at most its balance (checked with the invoice locked)."""
-    require_role(user, {Role.FINANCE_OFFICER}, "issue credit notes")
+    require_step(user, "credit")
     value = amount_in(amount)
     if not reason.strip():
         raise InvalidInput("Say why the credit is given.", errors=[FieldProblem("required", "reason")])

@@ -27,12 +27,12 @@ from onconet.tourism.models import (
 from onconet.tourism.selectors import interpreters_speaking
 
 # ---------------------------------------------------------------- the support desk
-from onconet.tourism.services.access import require_role
+from onconet.tourism.services.access import require_step
 
 
 def coordinator_assign(*, user: User, referral: Referral, coordinator: User) -> Referral:
     """Give a referral its coordinator (an international office coordinator)."""
-    require_role(user, {Role.COORDINATOR, Role.NATIONAL_ADMIN}, "assign coordinators")
+    require_step(user, "assign")
     referral = get_visible(user, Referral.objects.all(), pk=referral.pk)
     if coordinator.role != Role.COORDINATOR or not coordinator.is_active:
         raise InvalidInput("Choose an active international office coordinator.")
@@ -55,7 +55,7 @@ def interpreter_book(
     note: str = "",
 ) -> InterpreterBooking:
     """Book an interpreter who speaks the patient's language and is free then (never twice at once)."""
-    require_role(user, {Role.COORDINATOR}, "book interpreters")
+    require_step(user, "book_interpreter")
     referral = get_visible(user, Referral.objects.select_related("patient"), pk=referral.pk)
     language = (language or referral.patient.preferred_language).lower()
     if interpreter.role != Role.INTERPRETER or not interpreter.is_active:
@@ -101,7 +101,7 @@ def interpreters_available(*, language: str, starts_at: datetime, ends_at: datet
 def task_create(
     *, user: User, referral: Referral, kind: str, title: str, due_on: date, assignee: User | None = None
 ) -> SupportTask:
-    require_role(user, {Role.COORDINATOR}, "create support tasks")
+    require_step(user, "task")
     referral = get_visible(user, Referral.objects.all(), pk=referral.pk)
     if kind not in TaskKind.values:
         raise InvalidInput(f"Unknown task kind {kind!r}.", errors=[FieldProblem("unknown", "kind", kind)])
@@ -115,7 +115,7 @@ def task_create(
 
 
 def task_done(*, user: User, task: SupportTask) -> SupportTask:
-    require_role(user, {Role.COORDINATOR}, "close support tasks")
+    require_step(user, "task_done")
     task = get_visible(user, SupportTask.objects.all(), pk=task.pk)
     if task.done_at is None:
         task.done_at = timezone.now()

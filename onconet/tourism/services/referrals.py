@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -23,10 +24,11 @@ from onconet.tourism.models import (
     ReferralState,
     Service,
 )
+from onconet.tourism.selectors import referring_partner
 
 # ---------------------------------------------------------------- referrals
 from onconet.tourism.services.billing import _invoice_from_quote, _prepaid_enough
-from onconet.tourism.services.registry import validate_icd10
+from onconet.tourism.services.registry import patient_register, validate_icd10
 from onconet.tourism.workflow import REFERRALS
 
 
@@ -76,6 +78,35 @@ def referral_submit(
         ReferralEvent.objects.create(referral=referral, actor=user, action="submit", to_state=referral.state)
         audit_record(actor=user, action=AuditAction.CREATE, obj=referral, request=request)
     return referral
+
+
+def referral_register_and_submit(
+    *,
+    user: User,
+    partner_id: int | None,
+    patient: Mapping[str, Any],
+    service_code: str,
+    icd10_codes: list[str],
+    stage: str = "",
+    clinical_summary: str = "",
+    latest_start: date | None = None,
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Register a new patient and refer them, all or nothing: the partner portal's form and `POST /referrals`.
+    `patient` holds `patient_register`'s fields; a partner agent always refers for its own organisation."""
+    partner = referring_partner(user, partner_id)
+    with transaction.atomic():
+        registered = patient_register(user=user, partner=partner, request=request, **patient)
+        return referral_submit(
+            user=user,
+            patient=registered,
+            service_code=service_code,
+            icd10_codes=icd10_codes,
+            stage=stage,
+            clinical_summary=clinical_summary,
+            latest_start=latest_start,
+            request=request,
+        )
 
 
 def referral_transition(

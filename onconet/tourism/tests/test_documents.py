@@ -24,10 +24,10 @@ def test_a_pdf_that_is_html_is_refused_on_the_page(client, users, office, media)
     client.force_login(users["partner"])
     response, _ = post_upload(
         client,
-        f"/office/referrals/{referral.pk}/",
+        f"/office/referrals/{referral.pk}/documents/",
         HTML_PDF,
         filename="report.html",
-        fields={"action": "document", "kind": "imaging"},
+        fields={"kind": "imaging"},
     )
     page = client.get(response.url).content.decode() if response.status_code == 302 else response.content.decode()
     assert "this file starts like a PDF but cannot be opened as one" in page
@@ -39,10 +39,10 @@ def test_documents_are_stored_and_served_as_what_they_are(client, users, office,
     client.force_login(users["partner"])
     response, _ = post_upload(
         client,
-        f"/office/referrals/{referral.pk}/",
+        f"/office/referrals/{referral.pk}/documents/",
         pdf_bytes(),
         filename="report.html",
-        fields={"action": "document", "kind": "imaging"},
+        fields={"kind": "imaging"},
     )
     assert response.status_code == 302
     document = PatientDocument.objects.get()

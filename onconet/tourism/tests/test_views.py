@@ -26,8 +26,15 @@ def test_partner_refers_a_patient_through_the_portal(client, users, office):
     assert bad.status_code == 200
     assert bad.context["error"].errors[0].field == "icd10_codes"
     assert not Referral.objects.exists()
-    response = client.post("/office/referrals/new/", form)
+    unparsed = client.post("/office/referrals/new/", {**form, "date_of_birth": "12.04.61", "sex": "X"})
+    assert {(p.field, p.value) for p in unparsed.context["error"].errors} == {
+        ("date_of_birth", "12.04.61"),
+        ("sex", "X"),
+    }
+    other = users["partner2"].agency.partner  # a partner agent refers for its own organisation, whatever it posts
+    response = client.post("/office/referrals/new/", {**form, "partner": other.pk})
     referral = Referral.objects.get()
+    assert referral.partner == users["partner"].agency.partner
     assert response.url == f"/office/referrals/{referral.pk}/"
     assert client.get("/office/").status_code == 200
     page = client.get(response.url).content.decode()
@@ -57,19 +64,17 @@ def test_office_moves_a_referral_from_the_page(client, users, office):
     client.force_login(users["coordinator"])
     queue = client.get("/office/")
     assert [row["actions"] for row in queue.context["rows"]] == [["request_records", "start_review"]]
-    client.post(f"/office/referrals/{referral.pk}/", {"action": "transition", "name": "start_review"})
+    client.post(f"/office/referrals/{referral.pk}/transitions/start_review/")
     referral.refresh_from_db()
     assert referral.state == "under_review"
-    response = client.post(f"/office/referrals/{referral.pk}/", {"action": "transition", "name": "accept"}, follow=True)
+    response = client.post(f"/office/referrals/{referral.pk}/transitions/accept/", follow=True)
     assert "Your role may not accept" in response.content.decode()
     client.force_login(users["reviewer"])
-    client.post(
-        f"/office/referrals/{referral.pk}/", {"action": "transition", "name": "accept", "protocol": "Proton 25 fx"}
-    )
+    client.post(f"/office/referrals/{referral.pk}/transitions/accept/", {"protocol": "Proton 25 fx"})
     referral.refresh_from_db()
     assert referral.state == "accepted"
     client.force_login(users["coordinator"])
-    shown = client.post(f"/office/referrals/{referral.pk}/", {"action": "passport"})
+    shown = client.post(f"/office/referrals/{referral.pk}/passport/")
     assert "BG1122334" in shown.content.decode()
 
 
@@ -83,20 +88,18 @@ def test_support_desk_from_the_referral_page(client, users, office):
     referral = referral_for(users, office)
     client.force_login(users["coordinator"])
     url = f"/office/referrals/{referral.pk}/"
-    client.post(url, {"action": "assign", "coordinator": users["coordinator"].pk})
+    client.post(f"{url}coordinator/", {"coordinator": users["coordinator"].pk})
     client.post(
-        url,
+        f"{url}interpreters/",
         {
-            "action": "book",
             "interpreter": users["interpreter"].pk,
             "starts_at": "2030-01-10T09:00",
             "ends_at": "2030-01-10T11:00",
         },
     )
     clash = client.post(
-        url,
+        f"{url}interpreters/",
         {
-            "action": "book",
             "interpreter": users["interpreter"].pk,
             "starts_at": "2030-01-10T10:00",
             "ends_at": "2030-01-10T12:00",
@@ -104,7 +107,7 @@ def test_support_desk_from_the_referral_page(client, users, office):
         follow=True,
     )
     assert "already booked" in clash.content.decode()
-    client.post(url, {"action": "task", "kind": "hotel", "title": "Book the hotel", "due_on": "2030-01-05"})
+    client.post(f"{url}tasks/", {"kind": "hotel", "title": "Book the hotel", "due_on": "2030-01-05"})
     referral.refresh_from_db()
     assert referral.coordinator == users["coordinator"]
     assert InterpreterBooking.objects.count() == 1
