@@ -15,6 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from onconet.core.models import Facility, FacilityKind, Region, User
 from onconet.core.roles import Role
 from onconet.core.services import reference_load, user_create
+from onconet.core.tests.factories import FacilityFactory
+from onconet.tourism.models import Partner
+from onconet.tourism.services import partner_agent_create
+from onconet.tourism.tests.factories import PartnerFactory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -140,7 +144,7 @@ def other_region(reference: None) -> Region:
 
 def make_facility(region: Region, code: str, kind: str = FacilityKind.HOSPITAL, **extra: Any) -> Facility:
     extra.setdefault("name", f"Facility {code}")
-    return Facility.objects.create(region=region, code=code, kind=kind, **extra)
+    return FacilityFactory.create(region=region, code=code, kind=kind, **extra)
 
 
 def make_user(role: Role, username: str | None = None, **extra: Any) -> User:
@@ -148,18 +152,13 @@ def make_user(role: Role, username: str | None = None, **extra: Any) -> User:
 
 
 def make_agent(username: str, partner: Any, **extra: Any) -> User:
-    from onconet.tourism.services import partner_agent_create
-
     return partner_agent_create(username=username, partner=partner, password=PASSWORD, **extra)
 
 
 @pytest.fixture
 def make_partner(reference: None) -> Any:
-    from onconet.core.models import Country
-    from onconet.tourism.models import Partner
-
     def make(name: str, country: str = "BG", kind: str = "ministry") -> Partner:
-        return Partner.objects.create(name=name, kind=kind, country=Country.objects.get(code=country))
+        return PartnerFactory.create(name=name, kind=kind, country_code=country)
 
     return make
 

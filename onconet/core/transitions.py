@@ -12,6 +12,11 @@ changes: in one transaction it
 
 Named services (`referral_accept`, `passport_submit`, `course_cancel`, …) wrap it, as Zulip's `do_*` actions do;
 the API maps the errors to 409/403/404/400 like every other domain error.
+
+No flag switches a check off. A step the system takes — the clock starting a course, a newer plan superseding an
+older one, an approved plan booking a referral — is taken by the actor `System(cause, by=…)`, which holds the right
+to the steps marked `system` and to no other, sees every row (the system's work spans what one person sees), and
+leaves an audit entry naming its cause and the person whose act set it going.
 """
 
 from __future__ import annotations
@@ -65,8 +70,20 @@ def step(
 
 
 @dataclass(frozen=True)
+class System:
+    """The system as the actor of a step: the clock, a job, or a plan a person approved (`by`). It may take the
+    steps marked `system` and no other; `cause` goes into the audit entry ("plan 12 approved")."""
+
+    cause: str
+    by: User | None = None
+
+
+Actor = User | System
+
+
+@dataclass(frozen=True)
 class Moved(Generic[M]):
-    """What a step did, handed to the model's event writer."""
+    """What a step did, handed to the model's event writer (`actor`: the person, or the system's `by`)."""
 
     obj: M
     step: Step
@@ -144,25 +161,25 @@ class StateMachine(Generic[M]):
         obj: M,
         *,
         name: str,
-        actor: User | None,
+        actor: Actor,
         queryset: models.QuerySet[M] | None = None,
         guard: Callable[[M], None] | None = None,
         comment: str = "",
         changes: Mapping[str, list[Any]] | None = None,
         request: HttpRequest | None = None,
-        scoped: bool = True,
         message: Callable[[], str] | None = None,
     ) -> M:
-        """Take step `name` on `obj` as `actor` (None: the clock, for `system` steps only); returns the locked,
-        saved row. `scoped=False` where the actor's right is the step's permission over another app's records
-        (a plan's approver books referrals it does not see). `message`, called once the guard has run, gives the audit
-        entry's message when there is more to say than the comment."""
+        """Take step `name` on `obj` as `actor` (a person, or `System` for the steps marked `system`); returns the
+        locked, saved row. `message`, called once the guard has run, gives the audit entry's message when there is
+        more to say than the comment."""
         taken = self[name]
-        if actor is None and not taken.system:
+        system = isinstance(actor, System)
+        if system and not taken.system:
             raise NotAllowed(self.forbidden(self, taken))
+        person = actor.by if isinstance(actor, System) else actor
         with transaction.atomic():
-            row = self._lock(obj, actor if scoped else None, queryset)
-            if actor is not None and not taken.open_to(actor):
+            row = self._lock(obj, actor, queryset)
+            if isinstance(actor, User) and not taken.open_to(actor):
                 raise NotAllowed(self.forbidden(self, taken))
             state = str(getattr(row, self.field))
             if state not in taken.sources:
@@ -178,13 +195,14 @@ class StateMachine(Generic[M]):
                 setattr(row, self.stamp, timezone.now())
             row.save()
             if self.event is not None:
-                self.event(Moved(row, taken, state, actor, comment))
+                self.event(Moved(row, taken, state, person, comment))
+            said = message() if message else comment if self.audit_comment else taken.name
             audit_record(
-                actor=actor,
+                actor=person,
                 action=AuditAction.STATE_CHANGE,
                 obj=row,
                 changes={self.field: [state, taken.target], **(changes or {})},
-                message=message() if message else comment if self.audit_comment else taken.name,
+                message=(f"{actor.cause}: {said}" if said else actor.cause) if isinstance(actor, System) else said,
                 request=request,
             )
         if row is not obj:  # the caller's instance shows the new state too, as a save of its own would
@@ -192,9 +210,9 @@ class StateMachine(Generic[M]):
                 setattr(obj, concrete.attname, getattr(row, concrete.attname))
         return row
 
-    def _lock(self, obj: M, actor: User | None, queryset: models.QuerySet[M] | None) -> M:
+    def _lock(self, obj: M, actor: Actor, queryset: models.QuerySet[M] | None) -> M:
         rows = (queryset if queryset is not None else self.model._default_manager.all()).select_for_update()
-        if actor is not None:
+        if isinstance(actor, User):
             return get_visible(actor, rows, pk=obj.pk)
         try:
             return rows.get(pk=obj.pk)

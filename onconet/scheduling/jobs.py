@@ -21,6 +21,7 @@ from onconet.core.jobs import Progress, register_job_kind, register_job_message
 from onconet.core.models import Facility, Holiday, Job, User
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.services import job_start
+from onconet.core.transitions import System
 from onconet.scheduling.models import (
     Course,
     CourseStatus,
@@ -118,7 +119,7 @@ def plan_facility(
             note="\n".join(notes),
         )
         for other in Plan.objects.filter(facility=facility, status=PlanStatus.PROPOSED).exclude(pk=plan.pk):
-            PLANS.move(other, name="supersede", actor=None)
+            PLANS.move(other, name="supersede", actor=System(f"plan {plan.pk} proposed", by=user))
     return plan
 
 

@@ -3,15 +3,16 @@
 import pytest
 
 from onconet.analytics.indicators import NATION, compute
-from onconet.core.models import Facility, Region
-from onconet.passports.models import (
-    BedGroup,
-    ComplianceRecord,
-    Equipment,
-    Passport,
-    PassportFacility,
-    StaffMember,
-    Standard,
+from onconet.core.models import Region
+from onconet.core.tests.factories import FacilityFactory
+from onconet.passports.tests.factories import (
+    BedGroupFactory,
+    ComplianceRecordFactory,
+    EquipmentFactory,
+    PassportFacilityFactory,
+    PassportFactory,
+    StaffMemberFactory,
+    StandardFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -19,29 +20,20 @@ YEAR = 2025
 
 
 def passport(region, population, incidence, status="approved"):
-    return Passport.objects.create(
-        region=region, period=YEAR, population=population, cancer_incidence=incidence, status=status
-    )
+    return PassportFactory(region=region, period=YEAR, population=population, cancer_incidence=incidence, status=status)
 
 
 def facility(region, code, kind):
-    return Facility.objects.get_or_create(region=region, code=code, defaults={"name": code, "kind": kind})[0]
+    return FacilityFactory(region=region, code=code, kind=kind)
 
 
 def staff(p, fac, specialty, ages):
     for i, age in enumerate(ages):
-        StaffMember.objects.create(
-            passport=p,
-            facility=fac,
-            staff_id=f"{specialty}-{i}-{age}",
-            specialty=specialty,
-            birth_year=YEAR - age,
-            fte=1,
-        )
+        StaffMemberFactory(passport=p, facility=fac, staff_id=f"{specialty}-{i}-{age}", specialty=specialty, age=age)
 
 
 def machine(p, fac, code, kind, installed, condition="working", available=None, used=None):
-    Equipment.objects.create(
+    EquipmentFactory(
         passport=p,
         facility=fac,
         equipment_id=code,
@@ -64,26 +56,26 @@ def fixture(reference):
     c2 = facility(klu, "C2", "caop")
     h1 = facility(klu, "H1", "hospital")
     for f in (d1, c1, c2, h1):
-        PassportFacility.objects.create(passport=a, facility=f)
+        PassportFacilityFactory(passport=a, facility=f)
     staff(a, d1, "radiologist", [30, 50, 61, 66])  # median 55.5; 60+: 2/4; 65+: 1/4
     staff(a, d1, "radiation_oncologist", [40, 45])
     machine(a, d1, "L1", "linac", 2023, available=60, used=30)
     machine(a, d1, "L2", "linac", 2012, available=40, used=40)  # 13 years old
     machine(a, d1, "L3", "linac", 2018, condition="out_of_service")  # 7 years old, counts for age, not for supply
     machine(a, h1, "CT1", "ct", 2021, available=80, used=20)
-    BedGroup.objects.create(passport=a, facility=d1, profile="surgical", beds=50)
-    BedGroup.objects.create(passport=a, facility=d1, profile="palliative", beds=10, located_in=h1)
-    s1 = Standard.objects.create(code="S1", title="S1")
-    s2 = Standard.objects.create(code="S2", title="S2")
-    ComplianceRecord.objects.create(passport=a, facility=d1, standard=s1, status="met")
-    ComplianceRecord.objects.create(passport=a, facility=d1, standard=s2, status="partial")
+    BedGroupFactory(passport=a, facility=d1, profile="surgical", beds=50)
+    BedGroupFactory(passport=a, facility=d1, profile="palliative", beds=10, located_in=h1)
+    s1 = StandardFactory(code="S1", title="S1")
+    s2 = StandardFactory(code="S2", title="S2")
+    ComplianceRecordFactory(passport=a, facility=d1, standard=s1, status="met")
+    ComplianceRecordFactory(passport=a, facility=d1, standard=s2, status="partial")
     # Tula: 500,000 people, no incidence reported, no CAOP
     b = passport(tul, 500_000, None)
     d2 = facility(tul, "D2", "dispensary")
-    PassportFacility.objects.create(passport=b, facility=d2)
+    PassportFacilityFactory(passport=b, facility=d2)
     staff(b, d2, "radiologist", [35, 45])
     machine(b, d2, "L9", "linac", 2024, available=50, used=50)
-    BedGroup.objects.create(passport=b, facility=d2, profile="surgical", beds=25)
+    BedGroupFactory(passport=b, facility=d2, profile="surgical", beds=25)
     # Tver: only a submitted passport — not counted unless asked for
     tve = Region.objects.get(code="RU-TVE")
     c = passport(tve, 1_000_000, 100, status="submitted")
@@ -146,8 +138,8 @@ def test_including_submitted_passports(fixture):
 
 def test_other_years_are_not_summed(fixture):
     klu = Region.objects.get(code="RU-KLU")
-    old = Passport.objects.create(region=klu, period=YEAR - 1, population=1_000_000, status="approved")
-    staff(old, Facility.objects.get(code="D1"), "radiologist", [40] * 50)
+    old = PassportFactory(region=klu, period=YEAR - 1, population=1_000_000, cancer_incidence=None, status="approved")
+    staff(old, facility(klu, "D1", "dispensary"), "radiologist", [40] * 50)
     snap = compute(period=YEAR)
     assert snap.value("RU-KLU", "staff_per_100k", "radiologist") == pytest.approx(0.4)
 

@@ -11,6 +11,7 @@ from conftest import make_facility
 from onconet.core import jobs, services
 from onconet.core.jobs import execute_job, register_job_kind
 from onconet.core.models import FacilityKind, Job, JobStatus
+from onconet.core.tests.factories import JobFactory
 from onconet.scheduling import jobs as scheduling_jobs  # noqa: F401  (registers the scheduler's steps)
 
 
@@ -19,7 +20,7 @@ def test_census_job_runs_and_counts(users, region, other_region):
     make_facility(region, "D", FacilityKind.DISPENSARY)
     make_facility(region, "C1", FacilityKind.CAOP)
     make_facility(other_region, "C2", FacilityKind.CAOP)
-    job = Job.objects.create(kind="network_census", created_by=users["analyst"])
+    job = JobFactory(kind="network_census", created_by=users["analyst"])
     execute_job(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED
@@ -35,7 +36,7 @@ def test_census_job_runs_and_counts(users, region, other_region):
 
 @pytest.mark.django_db
 def test_finished_job_is_not_run_twice(users, reference):
-    job = Job.objects.create(kind="network_census", created_by=users["analyst"])
+    job = JobFactory(kind="network_census", created_by=users["analyst"])
     execute_job(job.pk)
     execute_job(job.pk)
     job.refresh_from_db()
@@ -107,7 +108,7 @@ def test_real_worker_runs_a_job_on_redis(celery_worker_thread, users, settings):
 @pytest.mark.django_db
 def test_a_job_running_on_a_live_worker_is_not_run_again_by_a_redelivered_message(users):
     now = timezone.now()
-    job = Job.objects.create(
+    job = JobFactory(
         kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
         worker="other-host:42", heartbeat_at=now,
     )  # fmt: skip
@@ -121,15 +122,15 @@ def test_a_job_running_on_a_live_worker_is_not_run_again_by_a_redelivered_messag
 def test_a_job_whose_worker_died_is_declared_lost_and_can_be_retried(users, settings):
     settings.JOB_LOST_AFTER_SECONDS = 60
     now = timezone.now()
-    stale = Job.objects.create(
+    stale = JobFactory(
         kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
         worker="dead-host:7", heartbeat_at=now - timedelta(seconds=61),
     )  # fmt: skip
-    fresh = Job.objects.create(
+    fresh = JobFactory(
         kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
         worker="live-host:8", heartbeat_at=now - timedelta(seconds=30),
     )  # fmt: skip
-    queued = Job.objects.create(kind="network_census", created_by=users["analyst"])
+    queued = JobFactory(kind="network_census", created_by=users["analyst"])
     assert jobs.jobs_fail_lost(now=now) == [stale.pk]
     stale.refresh_from_db()
     assert stale.status == JobStatus.FAILED
@@ -145,7 +146,7 @@ def test_a_job_whose_worker_died_is_declared_lost_and_can_be_retried(users, sett
 @pytest.mark.django_db
 def test_a_redelivered_message_takes_over_a_job_whose_heartbeat_stopped(users, settings):
     settings.JOB_LOST_AFTER_SECONDS = 60
-    job = Job.objects.create(
+    job = JobFactory(
         kind="network_census", created_by=users["analyst"], status=JobStatus.RUNNING, attempts=1,
         worker="dead-host:7", heartbeat_at=timezone.now() - timedelta(minutes=5),
     )  # fmt: skip

@@ -51,6 +51,7 @@ from django.utils import timezone
 from config.api import api
 from conftest import pdf_bytes
 from onconet.core.errors import NotAllowed
+from onconet.core.tests.factories import JobFactory
 from onconet.partnerships.tests.conftest import places, tour  # noqa: F401  (fixtures used through the world)
 from onconet.scheduling.tests.conftest import course, prepaid_referral, protocols, sched  # noqa: F401  (fixtures)
 
@@ -1069,7 +1070,6 @@ def _world(request: pytest.FixtureRequest, role: str) -> SimpleNamespace:
     from onconet.analytics import services as analytics
     from onconet.analytics.reports import reports_folder
     from onconet.core import services as core
-    from onconet.core.models import Job
     from onconet.partnerships import services as partnerships
     from onconet.passports import services as passports
     from onconet.passports.models import Passport, StaffMember
@@ -1143,22 +1143,22 @@ def _world(request: pytest.FixtureRequest, role: str) -> SimpleNamespace:
 
     # jobs: one's own, and some of the Kaluga reporter's (others must not see them) and the coordinator's simulation
     own = users.get(role, reporter)
-    w.own_job = Job.objects.create(kind="network_census", status="failed", error="broker down", created_by=own)
-    w.reporter_job = Job.objects.create(kind="network_census", status="failed", error="x", created_by=reporter)
-    w.import_job = Job.objects.create(kind="passport_import", status="succeeded", created_by=reporter, result={})
-    w.plan_job = Job.objects.create(
+    w.own_job = JobFactory(kind="network_census", status="failed", error="broker down", created_by=own)
+    w.reporter_job = JobFactory(kind="network_census", status="failed", error="x", created_by=reporter)
+    w.import_job = JobFactory(kind="passport_import", status="succeeded", created_by=reporter, result={})
+    w.plan_job = JobFactory(
         kind="schedule_plan", status="succeeded", created_by=reporter, params={"facility": s["klu"].pk}
     )
-    w.simulation_job = Job.objects.create(
+    w.simulation_job = JobFactory(
         kind="capacity_simulation",
         status="failed",
         created_by=coordinator,
         params={"facility": s["klu"].pk, "kind": "proton_gantry"},
     )
-    w.replay_job = Job.objects.create(
+    w.replay_job = JobFactory(
         kind="schedule_replay", status="failed", created_by=reporter, params={"facility": s["klu"].pk, "weeks": 4}
     )
-    w.report_job = Job.objects.create(
+    w.report_job = JobFactory(
         kind="region_report", status="succeeded", created_by=reporter, params={"region": "RU-KLU", "period": 2023}
     )
     folder = reports_folder(w.report_job.pk)

@@ -7,6 +7,7 @@ from onconet.core.errors import NotFound
 from onconet.core.models import Facility, Region
 from onconet.core.scoping import get_visible, visible
 from onconet.tourism.models import Partner, PartnerContact
+from onconet.tourism.tests.factories import PartnerContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,8 @@ def test_partner_agent_sees_only_its_partner(users):
     agent = users["partner"]
     own = agent.agency.partner
     other = users["partner2"].agency.partner
-    PartnerContact.objects.create(partner=own, name="Own contact")
-    PartnerContact.objects.create(partner=other, name="Other contact")
+    PartnerContactFactory(partner=own, name="Own contact")
+    PartnerContactFactory(partner=other, name="Other contact")
     assert list(visible(agent, Partner.objects.all())) == [own]
     assert [c.name for c in visible(agent, PartnerContact.objects.all())] == ["Own contact"]
     with pytest.raises(NotFound):

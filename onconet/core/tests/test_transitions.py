@@ -8,7 +8,8 @@ from onconet.core.audit import AuditAction
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import AuditEntry, Job, JobStatus
 from onconet.core.roles import Role
-from onconet.core.transitions import StateMachine, step
+from onconet.core.tests.factories import JobFactory
+from onconet.core.transitions import StateMachine, System, step
 
 JOBS = StateMachine(
     Job,
@@ -23,7 +24,7 @@ JOBS = StateMachine(
 
 @pytest.fixture
 def job(users):
-    return Job.objects.create(kind="network_census", created_by=users["analyst"])
+    return JobFactory(kind="network_census", created_by=users["analyst"])
 
 
 def _entries(job):
@@ -69,14 +70,26 @@ def test_a_role_or_a_permission_decides_who_may_take_a_step(users, job):
     assert JOBS.open_to(users["analyst"], "queued") == []
 
 
-def test_system_steps_are_the_clocks_and_never_offered(users, job):
+def test_system_steps_are_the_systems_and_never_offered(users, job):
     Job.objects.filter(pk=job.pk).update(status="running")
     with pytest.raises(NotAllowed):
-        JOBS.move(job, name="finish", actor=None)  # a person's step needs a person
-    JOBS.move(job, name="lose", actor=None)
+        JOBS.move(job, name="finish", actor=System("the clock"))  # a person's step needs a person
+    JOBS.move(job, name="lose", actor=System("the worker's heartbeat stopped"))
     assert Job.objects.get(pk=job.pk).status == "failed"
     assert JOBS.allowed_next("running") == ["finish"]
-    assert _entries(job) == [(AuditAction.STATE_CHANGE, "", {"status": ["running", "failed"]}, "")]
+    assert _entries(job) == [
+        (AuditAction.STATE_CHANGE, "", {"status": ["running", "failed"]}, "the worker's heartbeat stopped")
+    ]
+
+
+def test_the_system_acting_for_a_person_names_both(users, job):
+    """A step a person's act sets going (a plan's approval books a referral the approver does not see): the system
+    takes it, the audit entry names the person and the cause."""
+    Job.objects.filter(pk=job.pk).update(status="running")
+    JOBS.move(job, name="lose", actor=System("plan 7 approved", by=users["coordinator"]), comment="moved")
+    assert _entries(job) == [
+        (AuditAction.STATE_CHANGE, "coordinator", {"status": ["running", "failed"]}, "plan 7 approved: moved")
+    ]
 
 
 def test_a_failing_guard_rolls_the_step_back(users, job):
@@ -100,4 +113,4 @@ def test_unknown_steps_and_missing_rows(users, job):
     with pytest.raises(NotFound):
         JOBS.move(gone, name="claim", actor=users["admin"])
     with pytest.raises(NotFound):
-        JOBS.move(gone, name="lose", actor=None)
+        JOBS.move(gone, name="lose", actor=System("the clock"))

@@ -18,6 +18,7 @@ from conftest import pdf_bytes
 from onconet.core.services import api_token_create
 from onconet.interop.fhir import DATE_PARAMS, RESOURCES
 from onconet.tourism.models import Referral, Service
+from onconet.tourism.tests.factories import ServiceFactory
 
 INTEROP = Path(settings.BASE_DIR) / "onconet" / "interop"
 GUIDE = (Path(settings.BASE_DIR) / "docs" / "fhir.md").read_text(encoding="utf-8")
@@ -58,7 +59,7 @@ def test_every_system_the_server_uses_is_documented_and_no_other(marker, kind):
 
 @pytest.fixture
 def proton(db: None) -> Service:
-    return Service.objects.create(
+    return ServiceFactory(
         code="proton-25",
         name="Proton therapy course, 25 fractions",
         kind="proton_course",

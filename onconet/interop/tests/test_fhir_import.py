@@ -15,6 +15,7 @@ import pytest
 from conftest import pdf_bytes
 from onconet.core.services import api_token_create
 from onconet.tourism.models import ForeignPatient, PatientDocument, Referral, Service
+from onconet.tourism.tests.factories import ServiceFactory
 
 SID = "https://onconet.example/fhir/sid"
 CS = "https://onconet.example/fhir/CodeSystem"
@@ -91,7 +92,7 @@ def bundle(**change: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def service(db: None) -> Service:
-    return Service.objects.create(
+    return ServiceFactory(
         code="proton-5",
         name="Proton, 5 fractions",
         kind="proton_course",

@@ -21,6 +21,7 @@ from onconet.scheduling.tests.conftest import TODAY
 from onconet.tourism import services as office
 from onconet.tourism.letters import OFFICE_LANGUAGES, PARTNER_LANGUAGES
 from onconet.tourism.models import Contract, Invoice, QuoteLine, Service
+from onconet.tourism.tests.factories import ServiceFactory
 
 SID = "https://onconet.example/fhir/sid"
 CODES = "https://onconet.example/fhir/CodeSystem"
@@ -117,10 +118,8 @@ def desk(users, prepaid_referral):
     is unpaid, a draft and an expired contract, a suspended Serbian contract in dinars, and a medical reviewer
     whose languages are stored as ISO 639-3 codes."""
     admin, coordinator, reviewer = users["admin"], users["coordinator"], users["reviewer"]
-    Service.objects.create(code="consult", name="Consultation", kind="consultation", base_price=Decimal("30000"))
-    Service.objects.create(
-        code="interp-h", name="Interpreter, per hour", kind="interpreter_hour", base_price=Decimal("4000")
-    )
+    ServiceFactory(code="consult", name="Consultation", kind="consultation", base_price=Decimal("30000"))
+    ServiceFactory(code="interp-h", name="Interpreter, per hour", kind="interpreter_hour", base_price=Decimal("4000"))
     bg, rs = users["partner"].agency.partner, users["partner2"].agency.partner
     common = {"user": admin, "our_party": "NMRRC", "valid_from": TODAY - dt.timedelta(days=10)}
     consult = office.contract_create(

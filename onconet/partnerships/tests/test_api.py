@@ -33,6 +33,7 @@ from onconet.partnerships.models import (
 )
 from onconet.partnerships.tests.conftest import TODAY, TOUR_START
 from onconet.tourism import services as tourism_services
+from onconet.tourism.tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -1072,9 +1073,8 @@ def test_country_profile(login, users, places, tour, contract):
     services.participant_add(
         user=coordinator, delegation=tour, full_name="Petar Ivanov", role="official", organisation="MoH", country="BG"
     )
-    from onconet.tourism.models import Service
 
-    Service.objects.create(code="consult", name="Consultation", kind="consultation", base_price=Decimal("10000"))
+    ServiceFactory(code="consult", name="Consultation", kind="consultation", base_price=Decimal("10000"))
     patient = tourism_services.patient_register(
         user=users["partner"],
         partner=users["partner"].agency.partner,

@@ -1,4 +1,5 @@
-"""Workbooks for tests: a small valid passport, and ways to write it as real XLSX or CSV files."""
+"""Passports for tests: factory_boy factories of the records a passport holds, and workbooks — a small valid
+passport, and ways to write it as real XLSX or CSV files."""
 
 from __future__ import annotations
 
@@ -8,10 +9,104 @@ import io
 import zipfile
 from typing import Any
 
+import factory
+from factory.django import DjangoModelFactory
 from openpyxl import Workbook
 
-from onconet.passports.models import Standard
+from onconet.core.models import Region
+from onconet.core.tests.factories import FacilityFactory
+from onconet.passports.models import (
+    BedGroup,
+    ComplianceRecord,
+    Equipment,
+    Passport,
+    PassportFacility,
+    PassportStatus,
+    StaffMember,
+    Standard,
+)
 from onconet.passports.sheets import SHEETS
+
+# ---------------------------------------------------------------- records
+
+
+class PassportFactory(DjangoModelFactory[Passport]):
+    class Meta:
+        model = Passport
+
+    region = factory.LazyFunction(lambda: Region.objects.get(code="RU-KLU"))
+    period = 2025
+    population = 1_000_000
+    cancer_incidence = 5_000
+    status = PassportStatus.DRAFT
+
+
+class PassportFacilityFactory(DjangoModelFactory[PassportFacility]):
+    class Meta:
+        model = PassportFacility
+
+    passport = factory.SubFactory(PassportFactory)
+    facility = factory.SubFactory(FacilityFactory, region=factory.SelfAttribute("..passport.region"))
+
+
+class StaffMemberFactory(DjangoModelFactory[StaffMember]):
+    """A member of staff; `age` (not a field) sets the birth year from the passport's period."""
+
+    class Meta:
+        model = StaffMember
+        exclude = ("age",)
+
+    passport = factory.SubFactory(PassportFactory)
+    facility = factory.SubFactory(FacilityFactory, region=factory.SelfAttribute("..passport.region"))
+    specialty = "radiologist"
+    age = 50
+    staff_id = factory.Sequence(lambda n: f"S{n}")
+    birth_year = factory.LazyAttribute(lambda s: s.passport.period - s.age)
+    fte = 1
+
+
+class EquipmentFactory(DjangoModelFactory[Equipment]):
+    class Meta:
+        model = Equipment
+
+    passport = factory.SubFactory(PassportFactory)
+    facility = factory.SubFactory(FacilityFactory, region=factory.SelfAttribute("..passport.region"))
+    equipment_id = factory.Sequence(lambda n: f"E{n}")
+    kind = "linac"
+    year_installed = 2020
+    condition = "working"
+
+
+class BedGroupFactory(DjangoModelFactory[BedGroup]):
+    class Meta:
+        model = BedGroup
+
+    passport = factory.SubFactory(PassportFactory)
+    facility = factory.SubFactory(FacilityFactory, region=factory.SelfAttribute("..passport.region"))
+    profile = "surgical"
+    beds = 10
+
+
+class StandardFactory(DjangoModelFactory[Standard]):
+    class Meta:
+        model = Standard
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"STD-{n}")
+    title = factory.LazyAttribute(lambda s: s.code)
+
+
+class ComplianceRecordFactory(DjangoModelFactory[ComplianceRecord]):
+    class Meta:
+        model = ComplianceRecord
+
+    passport = factory.SubFactory(PassportFactory)
+    facility = factory.SubFactory(FacilityFactory, region=factory.SelfAttribute("..passport.region"))
+    standard = factory.SubFactory(StandardFactory)
+    status = "met"
+
+
+# ---------------------------------------------------------------- workbooks
 
 
 def valid_rows(region: str = "RU-KLU", period: int = 2025) -> dict[str, list[dict[str, Any]]]:

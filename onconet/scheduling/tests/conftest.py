@@ -10,9 +10,11 @@ import pytest
 from django.utils import timezone
 
 from conftest import make_facility
-from onconet.core.models import Holiday
+from onconet.core.tests.factories import HolidayFactory
 from onconet.scheduling import services
 from onconet.scheduling.models import Protocol
+from onconet.scheduling.tests.factories import ProtocolFactory
+from onconet.tourism.tests.factories import ExchangeRateFactory, ServiceFactory
 
 TODAY = timezone.localdate()
 WEEKDAYS = [600, 600, 600, 600, 600, 0, 0]
@@ -29,7 +31,7 @@ def next_weekday(day: dt.date, after: int = 1) -> dt.date:
 @pytest.fixture
 def protocols(db: None) -> dict[str, Protocol]:
     return {
-        "proton": Protocol.objects.create(
+        "proton": ProtocolFactory(
             code="PROTON-5",
             name="Proton, 5 fractions",
             fractions=5,
@@ -37,7 +39,7 @@ def protocols(db: None) -> dict[str, Protocol]:
             minutes=30,
             machine_kinds=["proton_gantry"],
         ),
-        "linac": Protocol.objects.create(
+        "linac": ProtocolFactory(
             code="LINAC-3",
             name="Photon, 3 fractions",
             fractions=3,
@@ -45,7 +47,7 @@ def protocols(db: None) -> dict[str, Protocol]:
             minutes=20,
             machine_kinds=["linac"],
         ),
-        "pet": Protocol.objects.create(
+        "pet": ProtocolFactory(
             code="PET-1", name="PET-CT", fractions=1, first_minutes=45, minutes=45, machine_kinds=["pet_ct"]
         ),
     }
@@ -66,7 +68,7 @@ def sched(users: dict[str, Any], region: Any, other_region: Any, protocols: dict
     m1 = services.machine_save(
         user=admin, facility=mow, code="M1", name="Moscow gantry", kind="proton_gantry", minutes_per_weekday=WEEKDAYS
     )
-    holiday = Holiday.objects.create(date=next_weekday(TODAY, 40), name="Unity day")
+    holiday = HolidayFactory(date=next_weekday(TODAY, 40), name="Unity day")
     return {
         "klu": klu,
         "mow": mow,
@@ -99,9 +101,9 @@ def prepaid_referral(users: dict[str, Any], sched: dict[str, Any]) -> Any:
     from decimal import Decimal
 
     from onconet.tourism import services as office
-    from onconet.tourism.models import ExchangeRate, Invoice, Service
+    from onconet.tourism.models import Invoice
 
-    Service.objects.create(
+    ServiceFactory(
         code="proton-5",
         name="Proton course, 5 fractions",
         kind="proton_course",
@@ -109,7 +111,7 @@ def prepaid_referral(users: dict[str, Any], sched: dict[str, Any]) -> Any:
         base_price=Decimal("2500000"),
         is_course=True,
     )
-    ExchangeRate.objects.create(date=TODAY - dt.timedelta(days=2), currency="EUR", rate=Decimal("100"))
+    ExchangeRateFactory(date=TODAY - dt.timedelta(days=2), currency="EUR", rate=Decimal("100"))
     office.contract_create(
         user=users["admin"],
         partner=users["partner"].agency.partner,

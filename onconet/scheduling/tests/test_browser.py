@@ -12,6 +12,7 @@ from conftest import PASSWORD
 from onconet.scheduling import services
 from onconet.scheduling.models import Booking, Course, Plan, PlanStatus
 from onconet.scheduling.tests.conftest import TODAY, next_weekday
+from onconet.scheduling.tests.factories import CourseFactory
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -135,7 +136,7 @@ def test_coordinator_simulates_and_publishes_the_capacity_offer(
     from onconet.scheduling.models import CapacityOffer
 
     for i in range(6):  # six weeks of history: one routine proton course a week in Kaluga
-        Course.objects.create(
+        CourseFactory(
             code=f"H-{i}",
             facility=sched["klu"],
             protocol=sched["proton"],

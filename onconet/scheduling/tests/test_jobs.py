@@ -12,9 +12,11 @@ import pytest
 from onconet.core.errors import InvalidInput, NotAllowed, NotFound
 from onconet.core.jobs import execute_job
 from onconet.core.models import Job
+from onconet.core.tests.factories import JobFactory
 from onconet.scheduling import jobs, services
-from onconet.scheduling.models import CapacityOffer, Course, Downtime
+from onconet.scheduling.models import CapacityOffer
 from onconet.scheduling.simulation import SimulationConfig
+from onconet.scheduling.tests.factories import CourseFactory, DowntimeFactory
 
 from .conftest import TODAY, next_weekday
 
@@ -27,7 +29,7 @@ def _history(sched: dict[str, Any], weeks_back: int = 4, per_week: int = 2) -> N
     for week in range(weeks_back):
         for i in range(per_week + 1):
             n += 1
-            Course.objects.create(
+            CourseFactory(
                 code=f"H-{n:03d}",
                 facility=sched["klu"],
                 protocol=sched["proton"],
@@ -38,10 +40,10 @@ def _history(sched: dict[str, Any], weeks_back: int = 4, per_week: int = 2) -> N
 
 def test_history_rates_count_per_observed_week(sched):
     _history(sched)
-    Course.objects.create(  # outside the kind, and another facility: neither counts
+    CourseFactory(  # outside the kind, and another facility: neither counts
         code="OTHER-1", facility=sched["klu"], protocol=sched["linac"], ready_date=TODAY - dt.timedelta(days=3)
     )
-    Course.objects.create(
+    CourseFactory(
         code="OTHER-2", facility=sched["mow"], protocol=sched["proton"], ready_date=TODAY - dt.timedelta(days=3)
     )
     rates, weeks = jobs.history_rates(sched["klu"], "proton_gantry", TODAY)
@@ -143,7 +145,7 @@ def test_the_simulation_job_runs_and_its_offer_is_published(users, sched, prepai
 
 
 def test_publishing_needs_a_simulation_job(users, sched):
-    other = Job.objects.create(kind="schedule_plan", params={}, created_by=users["coordinator"], status="succeeded")
+    other = JobFactory(kind="schedule_plan", params={}, created_by=users["coordinator"], status="succeeded")
     with pytest.raises(NotFound):
         services.offer_publish(user=users["coordinator"], job=other)
 
@@ -154,7 +156,7 @@ def test_the_simulation_sees_downtime_and_a_saturated_machine_offers_nothing(use
     for d in range(7 * 20):
         day = start + dt.timedelta(days=d)
         if day.weekday() < 5:
-            Downtime.objects.create(machine=sched["g1"], date=day, minutes=600, reason="repair")
+            DowntimeFactory(machine=sched["g1"], date=day, minutes=600, reason="repair")
     job = jobs.start_simulation(
         user=users["coordinator"],
         facility=sched["klu"],

@@ -11,10 +11,11 @@ import pytest
 
 from onconet.core.errors import NotAllowed
 from onconet.scheduling import jobs, services
-from onconet.scheduling.models import Beam, Course, Machine, Origin
+from onconet.scheduling.models import Course, Machine, Origin
 from onconet.scheduling.planner import build_instance
 from onconet.scheduling.solver import parse_instance, solve, verify
 from onconet.scheduling.tests.conftest import TODAY, next_weekday
+from onconet.scheduling.tests.factories import BeamFactory, CapacityOfferFactory
 
 
 def _domestic(users, sched, ready: dt.date, urgency: int = 3, protocol: str = "proton") -> Course:
@@ -55,7 +56,7 @@ def test_a_foreign_course_under_way_is_fixed_and_the_plan_stays_feasible(users, 
 
 
 def test_machines_sharing_an_accelerator_carry_its_beam(users, sched) -> None:
-    beam = Beam.objects.create(facility=sched["klu"], code="KLU-C1", name="Cyclotron", minutes_per_weekday=[500] * 7)
+    beam = BeamFactory(facility=sched["klu"], code="KLU-C1", name="Cyclotron", minutes_per_weekday=[500] * 7)
     Machine.objects.filter(pk=sched["g1"].pk).update(beam=beam)
     services.machine_save(
         user=users["admin"],
@@ -113,13 +114,12 @@ def test_approval_refuses_foreign_starts_beyond_the_published_offer_unless_an_ad
 ) -> None:
     from onconet.core.errors import DomainError
     from onconet.core.models import AuditEntry
-    from onconet.scheduling.models import CapacityOffer
 
     course = services.foreign_course_create(user=users["coordinator"], referral=prepaid_referral, facility=sched["klu"])
     plan = jobs.plan_facility(sched["klu"], kind="manual")
     row = next(r for r in plan.diff["rows"] if r["course"] == course.code)
     month = dt.date.fromisoformat(row["start_date"]).replace(day=1)
-    CapacityOffer.objects.create(
+    CapacityOfferFactory(
         facility=sched["klu"], kind="proton_gantry", month=month, courses="0.8", ci_low="0.2", ci_high="1.4"
     )
     with pytest.raises(DomainError, match=f"{month:%Y-%m} proton_gantry: 1 foreign starts, the published offer is 0"):

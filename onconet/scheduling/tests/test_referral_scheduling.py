@@ -31,7 +31,7 @@ def test_plan_approval_schedules_the_referral_as_the_planner_and_audits_it(users
     assert referral.state == ReferralState.SCHEDULED
     event = ReferralEvent.objects.get(referral=referral, action="schedule")
     assert (event.actor, event.from_state, event.to_state) == (users["reporter"], "prepaid", "scheduled")
-    entry = AuditEntry.objects.filter(object_id=str(referral.pk), message="schedule").get()
+    entry = AuditEntry.objects.filter(object_id=str(referral.pk), message="booked by an approved plan: schedule").get()
     assert entry.actor == users["reporter"]
     assert entry.changes == {"state": ["prepaid", "scheduled"], "start_date": ["", referral.start_date.isoformat()]}
 

@@ -12,10 +12,10 @@ from django.db import IntegrityError, connections, transaction
 from conftest import make_facility
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import Facility, FacilityKind, Region, User
+from onconet.core.tests.factories import HolidayFactory
 from onconet.scheduling import services
 from onconet.scheduling.jobs import plan_facility
 from onconet.scheduling.models import (
-    Beam,
     Booking,
     Course,
     CourseStatus,
@@ -26,22 +26,29 @@ from onconet.scheduling.models import (
     Protocol,
 )
 from onconet.scheduling.solver import parse_instance, verify
+from onconet.scheduling.tests.factories import (
+    BeamFactory,
+    CourseFactory,
+    DowntimeFactory,
+    MachineFactory,
+    ProtocolFactory,
+)
 
 MONDAY = dt.date(2031, 3, 3)  # a Monday far enough ahead that "today" never interferes
 
 
 def _setup(region: Region) -> tuple[Facility, Machine, Machine, Protocol, Protocol]:
     facility = make_facility(region, "KLU-ONC", FacilityKind.DISPENSARY)
-    linac1 = Machine.objects.create(
+    linac1 = MachineFactory(
         facility=facility, code="KLU-L1", name="Linac 1", kind="linac", minutes_per_weekday=[600] * 5 + [0, 0]
     )
-    linac2 = Machine.objects.create(
+    linac2 = MachineFactory(
         facility=facility, code="KLU-L2", name="Linac 2", kind="linac", minutes_per_weekday=[480] * 5 + [0, 0]
     )
-    short = Protocol.objects.create(
+    short = ProtocolFactory(
         code="SBRT-1", name="Single session", fractions=1, first_minutes=10, minutes=10, machine_kinds=["linac"]
     )
-    course5 = Protocol.objects.create(
+    course5 = ProtocolFactory(
         code="RT-5", name="Five fractions", fractions=5, first_minutes=40, minutes=20, machine_kinds=["linac"]
     )
     return facility, linac1, linac2, short, course5
@@ -53,7 +60,7 @@ def sched(users: dict[str, User], region: Region) -> tuple[Facility, Machine, Ma
 
 
 def _course(facility: Facility, protocol: Protocol, code: str, ready: dt.date = MONDAY, urgency: int = 3) -> Course:
-    return Course.objects.create(code=code, facility=facility, protocol=protocol, ready_date=ready, urgency=urgency)
+    return CourseFactory(code=code, facility=facility, protocol=protocol, ready_date=ready, urgency=urgency)
 
 
 def _race(bookings: list[tuple[Course, Machine]]) -> list[Any]:
@@ -90,7 +97,7 @@ def test_fifty_concurrent_bookings_for_the_last_free_minutes(users: dict[str, Us
     facility, machine, _, short, _ = _setup(region)
     filler = _course(
         facility,
-        Protocol.objects.create(
+        ProtocolFactory(
             code="FILL", name="filler", fractions=1, first_minutes=550, minutes=550, machine_kinds=["linac"]
         ),
         "FILLER",
@@ -113,7 +120,7 @@ def test_concurrent_bookings_on_two_rooms_of_one_accelerator_keep_to_its_minutes
     users: dict[str, User], region: Region
 ) -> None:
     facility, linac1, linac2, short, _ = _setup(region)
-    beam = Beam.objects.create(facility=facility, code="KLU-B1", name="Shared", minutes_per_weekday=[60] * 5 + [0, 0])
+    beam = BeamFactory(facility=facility, code="KLU-B1", name="Shared", minutes_per_weekday=[60] * 5 + [0, 0])
     Machine.objects.filter(pk__in=[linac1.pk, linac2.pk]).update(beam=beam)
     linac1.refresh_from_db()
     linac2.refresh_from_db()
@@ -148,12 +155,10 @@ def test_a_course_is_booked_all_or_nothing(sched: Any) -> None:
 
 
 def test_holidays_and_downtime_set_capacity(sched: Any) -> None:
-    from onconet.core.models import Holiday
-    from onconet.scheduling.models import Downtime
 
     _, machine, *_ = sched
-    Holiday.objects.create(date=MONDAY, name="Test holiday")
-    Downtime.objects.create(machine=machine, date=MONDAY + dt.timedelta(days=1), minutes=240, reason="qa")
+    HolidayFactory(date=MONDAY, name="Test holiday")
+    DowntimeFactory(machine=machine, date=MONDAY + dt.timedelta(days=1), minutes=240, reason="qa")
     assert services.capacity_on(machine, MONDAY) == 0
     assert services.capacity_on(machine, MONDAY + dt.timedelta(days=1)) == 360
     assert services.capacity_on(machine, MONDAY + dt.timedelta(days=5)) == 0  # Saturday

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from onconet.core.models import Job
+from onconet.core.tests.factories import JobFactory
 from onconet.scheduling import jobs, services
 from onconet.scheduling.models import (
-    Beam,
     Booking,
     CapacityOffer,
     Course,
@@ -23,6 +23,7 @@ from onconet.scheduling.models import (
     PlanStatus,
 )
 from onconet.scheduling.tests.conftest import TODAY, next_weekday
+from onconet.scheduling.tests.factories import BeamFactory, CapacityOfferFactory, CourseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +96,9 @@ def test_overview_shows_machines_of_the_region_and_utilisation(client, users, sc
 
 
 def test_overview_shows_each_shared_accelerator_with_its_rooms_and_booked_share(client, users, sched, course):
-    beam = Beam.objects.create(
-        facility=sched["klu"], code="KLU-C1", name="Cyclotron", minutes_per_weekday=[300] * 5 + [0, 0]
-    )
+    beam = BeamFactory(facility=sched["klu"], code="KLU-C1", name="Cyclotron", minutes_per_weekday=[300] * 5 + [0, 0])
     Machine.objects.filter(pk=sched["g1"].pk).update(beam=beam)
-    Beam.objects.create(facility=sched["mow"], code="MOW-C1", name="Moscow cyclotron", minutes_per_weekday=[600] * 7)
+    BeamFactory(facility=sched["mow"], code="MOW-C1", name="Moscow cyclotron", minutes_per_weekday=[600] * 7)
     plan = jobs.plan_facility(sched["klu"], kind="manual", user=users["reporter"])
     services.plan_approve(user=users["reporter"], plan=plan)
     client.force_login(users["reporter"])
@@ -401,7 +400,7 @@ def test_offer_page_shows_published_offers(client, users, sched):
     client.force_login(users["coordinator"])
     assert "no-offer" in client.get("/scheduling/offer/").content.decode()
     month = TODAY.replace(day=1)
-    CapacityOffer.objects.create(
+    CapacityOfferFactory(
         facility=sched["klu"],
         kind="proton_gantry",
         month=month,
@@ -409,7 +408,7 @@ def test_offer_page_shows_published_offers(client, users, sched):
         ci_low=Decimal("3.1"),
         ci_high=Decimal("5.9"),
     )
-    CapacityOffer.objects.create(
+    CapacityOfferFactory(
         facility=sched["klu"], kind="pet_ct", month=month, courses=Decimal("20"), ci_low=Decimal("18"), ci_high=20
     )
     response = client.get(f"/scheduling/offer/?facility={sched['klu'].pk}&kind=pet_ct")
@@ -462,7 +461,7 @@ def test_simulation_page_by_role(client, users, sched):
 
 def test_simulation_page_estimates_rates_from_the_history(client, users, sched):
     for i in range(4):
-        Course.objects.create(
+        CourseFactory(
             code=f"H-{i}",
             facility=sched["klu"],
             protocol=sched["proton"],
@@ -531,7 +530,7 @@ def test_simulation_runs_shows_results_and_publishes(client, users, sched):
     offer_page = client.get(published.url)
     assert offer_page.context["scope"] == f"{sched['klu'].pk}:proton_gantry"
     assert client.get("/scheduling/simulation/999999/").status_code == 404
-    plan_job = Job.objects.create(kind="schedule_plan", params={}, created_by=users["coordinator"])
+    plan_job = JobFactory(kind="schedule_plan", params={}, created_by=users["coordinator"])
     assert client.get(f"/scheduling/simulation/{plan_job.pk}/").status_code == 404
 
 

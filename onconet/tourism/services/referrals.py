@@ -13,6 +13,7 @@ from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotFound, raise_problems
 from onconet.core.models import AuditAction, User
 from onconet.core.scoping import get_visible, require_permission
+from onconet.core.transitions import System
 from onconet.tourism.models import (
     Contract,
     ContractService,
@@ -318,7 +319,15 @@ def referral_schedule(*, referral: Referral, planner: User, start_date: date) ->
             def guard(row: Referral) -> None:
                 row.start_date = start_date
 
-            return REFERRALS.move(current, name="schedule", actor=planner, guard=guard, changes=change, scoped=False)
+            # The approver's right is the plan's (`scheduling.plan_schedule`, checked above), over a referral of the
+            # office it may not see: the approved plan takes the step, and the audit entry names the approver.
+            return REFERRALS.move(
+                current,
+                name="schedule",
+                actor=System("booked by an approved plan", by=planner),
+                guard=guard,
+                changes=change,
+            )
         if before_start == start_date:
             return current
         current.start_date = start_date

@@ -7,25 +7,23 @@ import pytest
 from django.utils import timezone
 
 from onconet.tourism import services
-from onconet.tourism.models import ExchangeRate, Service
+from onconet.tourism.tests.factories import ExchangeRateFactory, ServiceFactory
 
 TODAY = timezone.localdate()
 
 
 @pytest.fixture
 def office(users):
-    proton = Service.objects.create(
+    proton = ServiceFactory(
         code="proton-25",
         name="Proton course, 25 fractions",
         kind="proton_course",
         base_price=Decimal("3000000"),
         is_course=True,
     )
-    consult = Service.objects.create(
-        code="consult", name="Consultation", kind="consultation", base_price=Decimal("10000")
-    )
-    Service.objects.create(code="pet-ct", name="PET-CT", kind="pet_ct", base_price=Decimal("60000"))
-    ExchangeRate.objects.create(date=TODAY - timedelta(days=3), currency="EUR", rate=Decimal("100"))
+    consult = ServiceFactory(code="consult", name="Consultation", kind="consultation", base_price=Decimal("10000"))
+    ServiceFactory(code="pet-ct", name="PET-CT", kind="pet_ct", base_price=Decimal("60000"))
+    ExchangeRateFactory(date=TODAY - timedelta(days=3), currency="EUR", rate=Decimal("100"))
     contract = services.contract_create(
         user=users["admin"],
         partner=users["partner"].agency.partner,

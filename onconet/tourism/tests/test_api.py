@@ -4,6 +4,7 @@ import pytest
 
 from onconet.core import services
 from onconet.tourism.models import PartnerContact
+from onconet.tourism.tests.factories import PartnerContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_partner_agent_lists_only_its_partner(client, users):
 
 def test_partner_agent_gets_404_for_another_partner_and_its_contacts(client, users):
     other = users["partner2"].agency.partner
-    PartnerContact.objects.create(partner=other, name="Secret")
+    PartnerContactFactory(partner=other, name="Secret")
     auth = bearer(users["partner"])
     missing = client.get(f"{API}/partners/999999", **auth)
     forbidden = client.get(f"{API}/partners/{other.pk}", **auth)

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import PASSWORD
 from onconet.tourism import services
-from onconet.tourism.models import MessageTemplate, Referral
+from onconet.tourism.models import Referral
 from onconet.tourism.tests.conftest import TODAY
+from onconet.tourism.tests.factories import MessageTemplateFactory
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -37,7 +38,7 @@ def step(page, base, username, referral_id, transition, **fields):
 def test_referral_from_portal_to_treatment(browser_page, live_server, users, office):
     from playwright.sync_api import expect
 
-    MessageTemplate.objects.create(
+    MessageTemplateFactory(
         code="treatment_invitation",
         language="bg",
         subject="Покана за лечение",

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from onconet.core.models import Holiday
+from onconet.core.tests.factories import HolidayFactory
 from onconet.tourism import selectors, services
-from onconet.tourism.models import ExchangeRate, Referral
+from onconet.tourism.models import Referral
 from onconet.tourism.tests.conftest import TODAY
+from onconet.tourism.tests.factories import ExchangeRateFactory
 from onconet.tourism.tests.test_office import referral_for, register
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_funnel_quota_receivables_revenue(users, office):
         ("EUR", Decimal("16000.00"), Decimal("16000.00"))
     ]
     # in USD at 80 RUB: 16,000 × 100 / 80 = 20,000
-    ExchangeRate.objects.create(date=TODAY - timedelta(days=10), currency="USD", rate=Decimal("80"))
+    ExchangeRateFactory(date=TODAY - timedelta(days=10), currency="USD", rate=Decimal("80"))
     assert selectors.revenue(user=users["finance"], in_currency="USD")[0]["converted"] == Decimal("20000.00")
     # a partner agent of another partner sees none of it
     assert selectors.funnel(user=users["partner2"]) == []
@@ -85,8 +86,8 @@ def test_the_service_level_does_not_count_national_holidays(users, office):
     referral.state_changed_at = timezone.make_aware(dt.datetime.combine(friday, dt.time(12)))
     wednesday = friday + timedelta(days=5)
     assert selectors.is_overdue(referral, today=wednesday) is True  # Monday, Tuesday, Wednesday
-    Holiday.objects.create(date=friday + timedelta(days=3), name="Spring holiday")
-    Holiday.objects.create(date=friday + timedelta(days=4), name="Spring holiday")
+    HolidayFactory(date=friday + timedelta(days=3), name="Spring holiday")
+    HolidayFactory(date=friday + timedelta(days=4), name="Spring holiday")
     assert selectors.is_overdue(referral, today=wednesday) is False  # Wednesday only
     assert selectors.overdue_ids([referral], today=wednesday) == set()  # the holidays read once for a whole list
     assert selectors.overdue_ids([referral], today=wednesday + timedelta(days=2)) == {referral.pk}

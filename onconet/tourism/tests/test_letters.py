@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from onconet.tourism import services
 from onconet.tourism.letters import OFFICE_LANGUAGES, PARTNER_LANGUAGES, letter_pdf, render_letter
-from onconet.tourism.models import MessageTemplate, Referral
+from onconet.tourism.models import Referral
+from onconet.tourism.tests.factories import MessageTemplateFactory
 from onconet.tourism.tests.test_office import referral_for
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_the_letter_download_answers_a_pdf_for_a_name_with_dollars(client, users
 
 def test_a_long_letter_runs_onto_numbered_pages(hostile_referral):
     paragraph = "The treatment plan of {patient_name} costs {service}; the details follow. " * 4
-    MessageTemplate.objects.create(
+    MessageTemplateFactory(
         code="treatment_plan", language="ru", subject="План лечения {reference}", body="\n\n".join([paragraph] * 20)
     )
     letter = render_letter(hostile_referral, "treatment_plan", "ru")

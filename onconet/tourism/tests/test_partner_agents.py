@@ -12,6 +12,7 @@ from onconet.core.models import AuditAction, AuditEntry
 from onconet.core.scoping import partner_id_of, visible
 from onconet.tourism import services
 from onconet.tourism.models import PartnerContact
+from onconet.tourism.tests.factories import PartnerContactFactory
 
 BEFORE = [("core", "0008_holiday"), ("tourism", "0007_number_series_from_existing_numbers")]
 AFTER = [("core", "0009_user_partner_to_tourism"), ("tourism", "0008_partner_agents")]
@@ -47,7 +48,7 @@ def test_every_agent_keeps_its_partner():
 
 def test_an_agent_moves_to_another_partner_through_the_service(users):
     agent, bg, rs = users["partner"], users["partner"].agency.partner, users["partner2"].agency.partner
-    PartnerContact.objects.create(partner=rs, name="Serbian contact")
+    PartnerContactFactory(partner=rs, name="Serbian contact")
     assert not visible(agent, PartnerContact.objects.all()).exists()
     with pytest.raises(NotAllowed):
         services.partner_agent_link(actor=users["coordinator"], user=agent, partner=rs)

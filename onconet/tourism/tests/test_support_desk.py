@@ -10,8 +10,9 @@ from onconet.core.roles import Role
 from onconet.core.services import user_create
 from onconet.tourism import services
 from onconet.tourism.letters import missing_translations
-from onconet.tourism.models import InterpreterBooking, MessageTemplate, Referral
+from onconet.tourism.models import InterpreterBooking, Referral
 from onconet.tourism.tests.conftest import TODAY
+from onconet.tourism.tests.factories import MessageTemplateFactory
 from onconet.tourism.tests.test_office import referral_for
 
 pytestmark = pytest.mark.django_db
@@ -75,13 +76,13 @@ def test_coordinator_and_tasks(users, office):
 
 
 def test_letters_in_the_patients_language_with_english_fallback(users, office):
-    MessageTemplate.objects.create(
+    MessageTemplateFactory(
         code="treatment_invitation",
         language="en",
         subject="Invitation {reference}",
         body="Dear {patient_name},\nyour treatment {service} starts on {start_date}.",
     )
-    MessageTemplate.objects.create(
+    MessageTemplateFactory(
         code="treatment_invitation",
         language="bg",
         subject="Покана {reference}",
@@ -108,7 +109,7 @@ def test_letters_in_the_patients_language_with_english_fallback(users, office):
     with pytest.raises(DomainError, match="once the referral is accepted"):
         services.letter_generate(user=users["partner"], referral=referral, code="visa_invitation", language="en")
     Referral.objects.filter(pk=referral.pk).update(state="accepted")
-    MessageTemplate.objects.create(code="visa_invitation", language="en", subject="Visa", body="{passport_number}")
+    MessageTemplateFactory(code="visa_invitation", language="en", subject="Visa", body="{passport_number}")
     assert services.letter_generate(user=users["partner"], referral=referral, code="visa_invitation", language="en")[
         1
     ].startswith(b"%PDF")

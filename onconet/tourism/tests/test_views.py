@@ -4,6 +4,7 @@ import pytest
 
 from conftest import pdf_bytes
 from onconet.tourism.models import Referral
+from onconet.tourism.tests.factories import MessageTemplateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,12 +80,10 @@ def test_office_moves_a_referral_from_the_page(client, users, office):
 
 
 def test_support_desk_from_the_referral_page(client, users, office):
-    from onconet.tourism.models import InterpreterBooking, MessageTemplate, SupportTask
+    from onconet.tourism.models import InterpreterBooking, SupportTask
     from onconet.tourism.tests.test_office import referral_for
 
-    MessageTemplate.objects.create(
-        code="treatment_invitation", language="en", subject="Invitation", body="{patient_name}"
-    )
+    MessageTemplateFactory(code="treatment_invitation", language="en", subject="Invitation", body="{patient_name}")
     referral = referral_for(users, office)
     client.force_login(users["coordinator"])
     url = f"/office/referrals/{referral.pk}/"

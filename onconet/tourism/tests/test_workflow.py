@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from onconet.core.errors import DomainError, NotAllowed
-from onconet.core.models import AuditAction, AuditEntry, Holiday
+from onconet.core.models import AuditAction, AuditEntry
+from onconet.core.tests.factories import HolidayFactory
 from onconet.tourism import selectors, services
 from onconet.tourism.models import Referral
 from onconet.tourism.tests.test_office import referral_for
@@ -53,7 +54,7 @@ def test_the_plans_step_is_never_offered(users):
 def test_the_overdue_filter_in_the_database_is_the_service_level_rule(users, office):
     referral = referral_for(users, office)
     today = date(2026, 11, 6)
-    Holiday.objects.create(date=date(2026, 11, 4), name="Unity Day")
+    HolidayFactory(date=date(2026, 11, 4), name="Unity Day")
     zone = timezone.get_current_timezone()
     for state in ("inquiry", "under_review", "quote_sent", "scheduled"):
         for back in range(0, 30):
