@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
@@ -96,8 +96,6 @@ class NulInputMiddleware:
             )
         if "\x00" in request.path or any("\x00" in v for values in request.GET.lists() for v in values[1]):
             # Pages read their path and filters directly, not through form fields (which refuse NULs).
-            from django.http import HttpResponseBadRequest
-
             message = gettext("The address contains a NUL character (U+0000), which no page accepts.")
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

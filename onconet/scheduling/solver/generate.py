@@ -12,7 +12,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from .instance import FORMAT
+from .engine import solve
+from .instance import FORMAT, parse_instance
 
 # kind: (minutes per weekday, fractions range, first minutes, later minutes, value per minute)
 PROTOCOLS: dict[str, tuple[int, tuple[int, int], int, int, int]] = {
@@ -206,9 +207,6 @@ def generate_department(
     QA and maintenance downtime, a few breakdowns, holidays, and foreign requests (`foreign_share` of the domestic
     courses, radical). The department is already running: the courses that arrived in the seven weeks before the
     start were booked first come, first served, and those still going on the first day are under way (`fixed`)."""
-    from .engine import solve
-    from .instance import parse_instance
-
     rng = random.Random(f"department/{machines}/{weeks}/{load}/{seed}")
     days = weeks * 7
     first = start - dt.timedelta(days=WARM_UP_DAYS)

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 def openapi_document() -> str:
+    # The API object belongs to `config`, the layer above the apps; importing it when the command runs keeps
+    # core from importing upward when Django collects its management commands.
     from config.api import api
 
     return (
