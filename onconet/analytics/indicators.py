@@ -17,6 +17,7 @@ from typing import Literal
 
 from django.db.models import Count, Q, Sum
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onconet.core.models import FacilityKind, FederalDistrict, Region
@@ -187,6 +188,12 @@ class Area:
     district: str | None = None
     passport_id: int | None = None
 
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the snapshot is shared by every language, so it is chosen here)."""
+        russian = (get_language() or "").startswith("ru")
+        return (self.name_ru if russian else "") or self.name_en
+
 
 @dataclass
 class _Accumulator:
@@ -331,7 +338,8 @@ def compute(*, period: int, include_submitted: bool = False, regions: Iterable[o
         areas[region.code] = Area(
             region.code,
             "region",
-            region.name,
+            region.name_en or region.name,
+            region.name_ru,
             district=region.federal_district.code if region.federal_district else None,
         )
     for fd in FederalDistrict.objects.filter(country__code=NATION):

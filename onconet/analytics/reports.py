@@ -150,7 +150,7 @@ def _forecast(region: str, period: int, specialty: str) -> Figure | None:
 def region_report(*, region_code: str, period: int) -> Report:
     snap = selectors.snapshot(period=period)
     region = Region.objects.get(code=region_code)
-    name = localised_subdivision_name(region.name, translation.get_language())
+    name = region.display_name
     report = Report(
         title=_("Regional cancer-care passport: %(region)s") % {"region": name},
         subtitle=_("%(year)s · generated %(when)s")

@@ -143,7 +143,7 @@ def ranking(snap: Snapshot, indicator: str, dimension: str = TOTAL, district: st
         value = snap.value(area.code, indicator, dimension)
         rows.append(
             RankingRow(
-                area.code, area.name_en, area.district, value, None, benchmark.is_met(value) if benchmark else None
+                area.code, area.display_name, area.district, value, None, benchmark.is_met(value) if benchmark else None
             )
         )
     best_first = sorted(
@@ -229,7 +229,13 @@ def workforce_forecast(
         )
         rows.append(
             WorkforceRow(
-                passport.region.code, passport.region.name, specialty, len(ages[passport.pk]), target, basis, projection
+                passport.region.code,
+                passport.region.display_name,
+                specialty,
+                len(ages[passport.pk]),
+                target,
+                basis,
+                projection,
             )
         )
     far = period + horizon + 1
@@ -289,7 +295,7 @@ def equipment_plan(
             needs.append(
                 EquipmentNeed(
                     passport.region.code,
-                    passport.region.name,
+                    passport.region.display_name,
                     kind,
                     units,
                     old[(pk, kind)],

@@ -124,7 +124,7 @@ _NAMES = {
 
 
 def _short_name(region: Region) -> str:
-    return region.name.replace(", Respublika", "").replace("Respublika ", "")
+    return region.name_en or region.name
 
 
 def build_facilities(*, scale: str, seed: int) -> int:

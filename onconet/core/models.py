@@ -95,7 +95,9 @@ class Region(models.Model):
         FederalDistrict, on_delete=models.PROTECT, null=True, blank=True, related_name="regions"
     )
     code = models.CharField(_("ISO 3166-2 code"), max_length=6, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120)  # the ISO 3166-2 romanisation ("Kaluzhskaya oblast'")
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)  # the usual one ("Kaluga Oblast")
+    name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)  # the official one
     subdivision_type = models.CharField(_("subdivision type"), max_length=60, blank=True)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
@@ -111,7 +113,11 @@ class Region(models.Model):
 
     @property
     def display_name(self) -> str:
-        return localised_subdivision_name(self.name, get_language())
+        """The region's name in the active language: the official Russian name, the usual English one; the ISO
+        romanisation (localised where the ISO catalogue can) only for a region the names file does not cover."""
+        russian = (get_language() or "").startswith("ru")
+        named = self.name_ru if russian else self.name_en
+        return named or localised_subdivision_name(self.name, get_language())
 
 
 class Holiday(models.Model):

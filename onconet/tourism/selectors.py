@@ -76,6 +76,10 @@ def partners_list(
 
 
 def partner_contacts(*, user: AnyUser, partner: Partner) -> QuerySet[PartnerContact]:
+    """The partner's contact persons, for those who may see them (`tourism.view_partnercontact`): personal data,
+    so the analyst, the reviewer and the interpreter, who see the partner, see none of them."""
+    if not user.is_authenticated or not user.has_perm("tourism.view_partnercontact"):
+        return PartnerContact.objects.none()
     return visible(user, PartnerContact.objects.filter(partner=partner))
 
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from onconet.analytics import selectors
 from onconet.core.models import Region
 from onconet.core.params import period_or_none
-from onconet.core.reference_data import localised_subdivision_name
 from onconet.core.spreadsheets import table_response
 from onconet.passports.models import EquipmentKind, Specialty
 
@@ -26,8 +24,8 @@ def period_params(period: str | None, submitted: str | None) -> tuple[int, bool]
 
 
 def region_names() -> dict[str, str]:
-    language = get_language()
-    return {r.code: localised_subdivision_name(r.name, language) for r in Region.objects.all()}
+    """Every region's name in the active language, by code."""
+    return {r.code: r.display_name for r in Region.objects.all()}
 
 
 def dimension_label(dimension: str) -> str:

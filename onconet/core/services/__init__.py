@@ -36,6 +36,7 @@ from onconet.core.services.reference import (
     countries_sync,
     federal_districts_import_csv,
     reference_load,
+    region_names_import_csv,
     regions_import_csv,
 )
 from onconet.core.services.tokens import (
@@ -93,6 +94,7 @@ __all__ = [
     "login_unlock",
     "login_username",
     "reference_load",
+    "region_names_import_csv",
     "regions_import_csv",
     "roles_sync",
     "two_factor_device",

@@ -50,12 +50,9 @@ REGION_COLUMNS = {"iso_code", "name_en", "subdivision_type", "federal_district",
 MAX_POPULATION = 2_147_483_647  # the largest PositiveIntegerField on every database
 
 
-def regions_import_csv(*, path: Path | None = None, population_year: int = 2010) -> int:
-    """Upsert regions from a CSV shaped like ru_regions.csv; all rows or none.
-
-    Each ISO 3166-2 code must be known to pycountry; the federal district (if given) must be on record.
-    """
-    path = path or REFERENCE_DIR / "ru_regions.csv"
+def _csv_rows(path: Path, columns: set[str]) -> list[dict[str, str]]:
+    """The rows of a reference CSV (UTF-8, with or without a byte order mark), or InvalidInput naming what is wrong
+    with the file: not text, not CSV, or without one of `columns`."""
     try:
         text = path.read_bytes().decode("utf-8-sig")  # with or without the byte order mark Excel writes
     except UnicodeDecodeError as exc:
@@ -64,7 +61,7 @@ def regions_import_csv(*, path: Path | None = None, population_year: int = 2010)
         raise InvalidInput(f"{path.name} is not text.", errors=[FieldProblem("contains a NUL character", "file")])
     reader = csv.DictReader(io.StringIO(text, newline=""))  # \r, \r\n or \n end a line
     try:
-        missing = REGION_COLUMNS - set(reader.fieldnames or [])
+        missing = columns - set(reader.fieldnames or [])
         rows = [] if missing else list(reader)
     except csv.Error as exc:  # e.g. a field longer than the csv module's limit
         raise InvalidInput(
@@ -76,6 +73,20 @@ def regions_import_csv(*, path: Path | None = None, population_year: int = 2010)
             f"{path.name}: missing columns {', '.join(sorted(missing))}.",
             errors=[FieldProblem("missing column", column, location={"row": 1}) for column in sorted(missing)],
         )
+    # short rows give None, long ones a list under the key None: both are text or nothing here
+    return [
+        {key: value or "" for key, value in row.items() if isinstance(key, str) and isinstance(value, str | None)}
+        for row in rows
+    ]
+
+
+def regions_import_csv(*, path: Path | None = None, population_year: int = 2010) -> int:
+    """Upsert regions from a CSV shaped like ru_regions.csv; all rows or none.
+
+    Each ISO 3166-2 code must be known to pycountry; the federal district (if given) must be on record.
+    """
+    path = path or REFERENCE_DIR / "ru_regions.csv"
+    rows = _csv_rows(path, REGION_COLUMNS)
     districts = {fd.name_en.lower(): fd for fd in FederalDistrict.objects.all()}
     countries = {c.code: c for c in Country.objects.all()}
     problems: list[FieldProblem] = []
@@ -86,7 +97,6 @@ def regions_import_csv(*, path: Path | None = None, population_year: int = 2010)
     }
     for number, row in enumerate(rows, start=2):
         where = {"row": number}
-        row = {key: value or "" for key, value in row.items() if isinstance(value, str | None)}  # short rows: None
         code = row["iso_code"].strip().upper()
         subdivision = pycountry.subdivisions.get(code=code)
         if subdivision is None:
@@ -133,8 +143,43 @@ def regions_import_csv(*, path: Path | None = None, population_year: int = 2010)
     return len(parsed)
 
 
+NAME_COLUMNS = {"iso_code", "name_ru", "name_en"}
+
+
+def region_names_import_csv(*, path: Path | None = None) -> int:
+    """Set the regions' official Russian and usual English names from a CSV shaped like ru_region_names.csv
+    (iso_code, name_ru, name_en); all rows or none. Every code must be a region on record, every name given."""
+    path = path or REFERENCE_DIR / "ru_region_names.csv"
+    rows = _csv_rows(path, NAME_COLUMNS)
+    known = set(Region.objects.values_list("code", flat=True))
+    longest = Region._meta.get_field("name_ru").max_length or 0
+    problems: list[FieldProblem] = []
+    names: dict[str, tuple[str, str]] = {}
+    for number, row in enumerate(rows, start=2):
+        where = {"row": number}
+        code = row["iso_code"].strip().upper()
+        if code not in known:
+            problems.append(FieldProblem("not a region on record", "iso_code", code, where))
+        elif code in names:
+            problems.append(FieldProblem("given twice", "iso_code", code, where))
+        for field in ("name_ru", "name_en"):
+            value = row[field].strip()
+            if not value:
+                problems.append(FieldProblem("must be given", field, None, where))
+            elif len(value) > longest:
+                problems.append(FieldProblem(f"at most {longest} characters", field, value, where))
+        names[code] = (row["name_ru"].strip(), row["name_en"].strip())
+    if problems:
+        raise InvalidInput(f"{path.name}: {len(problems)} problem(s); nothing was imported.", errors=problems)
+    with transaction.atomic():
+        for code, (name_ru, name_en) in names.items():
+            Region.objects.filter(code=code).update(name_ru=name_ru, name_en=name_en)
+    return len(names)
+
+
 def reference_load() -> None:
-    """Countries, Russia's federal districts and regions: what every installation needs."""
+    """Countries, Russia's federal districts and regions with their names: what every installation needs."""
     countries_sync()
     federal_districts_import_csv()
     regions_import_csv()
+    region_names_import_csv()

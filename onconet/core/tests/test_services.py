@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
+from django.utils import translation
 
 from conftest import make_facility
 from onconet.core import services
@@ -178,6 +180,40 @@ def test_regions_import_is_all_or_nothing(reference, tmp_path):
         (4, "population"),
     ]
     assert Region.objects.get(code="RU-KLU").population == 1_010_930
+
+
+def test_every_region_has_its_russian_and_english_name(reference):
+    kaluga = Region.objects.get(code="RU-KLU")
+    assert (kaluga.name, kaluga.name_en, kaluga.name_ru) == (
+        "Kaluzhskaya oblast'",
+        "Kaluga Oblast",
+        "Калужская область",
+    )
+    with translation.override("ru"):
+        assert kaluga.display_name == "Калужская область"
+        assert str(Region.objects.get(code="RU-MOW")) == "Москва (RU-MOW)"
+    with translation.override("en"):
+        assert kaluga.display_name == "Kaluga Oblast"
+    assert not Region.objects.filter(country__code="RU").filter(Q(name_ru="") | Q(name_en="")).exists()
+
+
+def test_region_names_import_is_all_or_nothing(reference, tmp_path):
+    bad = tmp_path / "names.csv"
+    bad.write_text(
+        "iso_code,name_ru,name_en\nRU-KLU,Калуга,Kaluga\nRU-XXX,Нигде,Nowhere\nRU-TVE,,Tver\nRU-TUL,Тула,Tula\nRU-TUL,Тула,Tula\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as err:
+        services.region_names_import_csv(path=bad)
+    assert [(p.location["row"], p.field, p.message) for p in err.value.errors] == [
+        (3, "iso_code", "not a region on record"),
+        (4, "name_ru", "must be given"),
+        (6, "iso_code", "given twice"),
+    ]
+    assert Region.objects.get(code="RU-KLU").name_ru == "Калужская область"
+    (tmp_path / "short.csv").write_text("iso_code,name_ru\nRU-KLU,Калуга\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="missing columns name_en"):
+        services.region_names_import_csv(path=tmp_path / "short.csv")
 
 
 def test_regions_import_adds_a_region_of_another_country(reference, tmp_path):

@@ -157,3 +157,15 @@ def test_contracts_prices_interpreters_and_documents(client, users, office):
     client.force_login(users["partner"])
     assert client.get(f"/office/documents/patient/{patient_doc.pk}/").status_code == 200
     assert PatientDocument.objects.count() == 1
+
+
+def test_contact_persons_are_shown_only_to_those_who_may_see_them(client, users, office):
+    from onconet.tourism.tests.factories import PartnerContactFactory
+
+    partner = users["partner"].agency.partner
+    PartnerContactFactory(partner=partner, name="Maria Ivanova", email="maria@example.bg")
+    for role, sees in (("coordinator", True), ("partner", True), ("reviewer", False), ("analyst", False)):
+        client.force_login(users[role])
+        page = client.get(f"/partners/{partner.pk}/")
+        assert page.status_code == 200
+        assert ("maria@example.bg" in page.content.decode()) is sees, role

@@ -82,6 +82,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "partner": partner,
             "contacts": selectors.partner_contacts(user=user, partner=partner),
+            "can_see_contacts": user.has_perm("tourism.view_partnercontact"),
             "can_add_contact": user.has_perm("tourism.add_partnercontact"),
             "error": error,
         },
