@@ -163,6 +163,7 @@ OTP_TOTP_ISSUER = "OncoNet"
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "onconet" / "locale"]
+FORMAT_MODULE_PATH = ["onconet.core.formats"]  # dates one way per language
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -80,3 +80,5 @@ LABELS = {
     "complete": _("Treatment completed"),
     "follow_up": _("Start follow-up"),
 }
+# What the referral's history shows for each event: the steps, and the two events that are no step
+HISTORY_LABELS = {**LABELS, "submit": _("Referral received")}

@@ -1,4 +1,4 @@
-"""Template helpers: sortable column headers and query strings that keep the current filters."""
+"""Template helpers: sortable column header cells and query strings that keep the current filters."""
 
 from __future__ import annotations
 
@@ -16,22 +16,23 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context: dict[str, Any], key: str, label: str) -> SafeString:
-    """A column header that sorts by `key`, and the other way round when it already does."""
+def sort_th(context: dict[str, Any], key: str, label: str, css: str = "") -> SafeString:
+    """A column header cell that sorts by `key` (and the other way round when it already does). `aria-sort` sits on
+    the cell, where assistive technology reads it (WAI-ARIA: only a columnheader may carry it)."""
     request: HttpRequest = context["request"]
     params = request.GET.copy()
     current = params.get("sort", "")
-    new = f"-{key}" if current == key else key
-    params["sort"] = new
+    params["sort"] = f"-{key}" if current == key else key
     params.pop("page", None)
-    arrow = ""
-    if current == key:
-        arrow = " ▲"
-    elif current == f"-{key}":
-        arrow = " ▼"
+    arrow = " ▲" if current == key else " ▼" if current == f"-{key}" else ""
     aria = "ascending" if current == key else "descending" if current == f"-{key}" else "none"
     return format_html(
-        '<a class="sort-link" href="?{}" aria-sort="{}">{}{}</a>', params.urlencode(), aria, label, arrow
+        '<th{} aria-sort="{}"><a class="sort-link" href="?{}">{}{}</a></th>',
+        format_html(' class="{}"', css) if css else "",
+        aria,
+        params.urlencode(),
+        label,
+        arrow,
     )
 
 

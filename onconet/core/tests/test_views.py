@@ -2,9 +2,11 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from conftest import PASSWORD, make_facility
 from onconet.core.models import AuditAction, AuditEntry, Facility
+from onconet.core.tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +214,12 @@ def test_healthz_names_the_failed_broker(client, db, monkeypatch):
 def test_responses_carry_a_request_id(client, db):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="abc123")
     assert response["X-Request-ID"] == "abc123"
+
+
+def test_a_failed_jobs_bar_says_failed_not_a_stuck_percentage(client, users):
+    job = JobFactory(created_by=users["analyst"], status="failed", progress=5, error="broker down")
+    client.force_login(users["analyst"])
+    page = client.get(reverse("core:job_progress", args=[job.pk])).content.decode()
+    assert "failed at 5 %" in page
+    assert "bg-danger w-100" in page
+    assert "progress-bar-animated" not in page

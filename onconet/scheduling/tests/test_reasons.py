@@ -35,7 +35,7 @@ def test_every_reason_the_solver_gives_reads_in_russian_without_an_english_word(
     assert shown["LONG"] == "на G1 меньше 11 рабочих дней в горизонте планирования"
     assert "01.12.2025" in shown["OVER"]
     with translation.override("en"):
-        expected = "no capacity before the latest start, 01/09/2026, within the domestic reserve"
+        expected = "no capacity before the latest start, 9 Jan 2026, within the domestic reserve"
         assert reason_text(reasons["NONE"]) == expected
 
 

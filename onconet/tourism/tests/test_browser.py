@@ -82,7 +82,7 @@ def test_referral_from_portal_to_treatment(browser_page, live_server, users, off
     page.goto(f"{base}/office/referrals/{referral_id}/")
     page.fill("[name=amount]", "16000")
     page.click("form:has([name=amount]) button[type=submit]")
-    expect(page.locator("[id^=balance-]")).to_have_text("16000.00")
+    expect(page.locator("[id^=balance-]")).to_have_text("€16,000.00")
     page.click("#do-confirm_prepayment")
     expect(page.locator("#referral-state")).to_have_text("prepaid")
 
