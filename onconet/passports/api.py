@@ -191,7 +191,7 @@ IMPORT_AUTH = upload_auth(
     auth=IMPORT_AUTH,
 )
 def passport_import(
-    request: HttpRequest, file: File[UploadedFile], period: Form[int], dry_run: Form[bool] = False
+    request: HttpRequest, file: File[UploadedFile], period: Form[int | None] = None, dry_run: Form[bool] = False
 ) -> dict[str, Any]:
     result = services.passport_import(
         book=read_workbook(upload_stream(file), file.name or "upload"),  # read from the spooled file, never copied
@@ -210,17 +210,20 @@ def passport_import(
     auth=IMPORT_AUTH,
 )
 def passport_import_job(
-    request: HttpRequest, file: File[UploadedFile], period: Form[int], dry_run: Form[bool] = False
+    request: HttpRequest, file: File[UploadedFile], period: Form[int | None] = None, dry_run: Form[bool] = False
 ) -> Status[dict[str, Any]]:
     job = start_import_job(request_user(request), file, file.name or "upload", period, dry_run)
     return Status(202, {"id": job.pk, "kind": job.kind, "status": job.status, "progress": job.progress})
 
 
-def start_import_job(user: User, upload: DjangoUploadedFile | bytes, filename: str, period: int, dry_run: bool) -> Job:
-    """Store the upload (copied in chunks) and queue its import; the shape of the file is checked by the job."""
+def start_import_job(
+    user: User, upload: DjangoUploadedFile | bytes, filename: str, period: int | None, dry_run: bool
+) -> Job:
+    """Store the upload (copied in chunks) and queue its import; the shape of the file is checked by the job.
+    `period` None: the year is the workbook's own (its region sheet)."""
     if not user.has_perm("passports.change_passport"):
         raise NotAllowed("You are not allowed to import passports.")
-    if not 1990 <= period <= 2100:
+    if period is not None and not 1990 <= period <= 2100:
         raise InvalidInput("The year must be between 1990 and 2100.")
     limit = _import_max_bytes()
     size = len(upload) if isinstance(upload, bytes) else (upload.size or 0)

@@ -60,7 +60,13 @@ class SectionRowForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Workbook (XLSX, or a zip of CSV files)"))
-    period = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    period = forms.IntegerField(
+        label=_("Year"),
+        min_value=1990,
+        max_value=2100,
+        required=False,
+        help_text=_("Leave empty to take the year from the workbook's region sheet; if given, the two must agree."),
+    )
     dry_run = forms.BooleanField(label=_("Only check, write nothing"), required=False)
 
 

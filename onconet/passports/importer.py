@@ -225,8 +225,9 @@ def _check_unique(sheet: Sheet, rows: list[Row], problems: list[Problem]) -> Non
             seen[key] = row["_row"]
 
 
-def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, list[Problem]]:
-    """Type-check and cross-check every value. Returns the parsed passport only when there is no problem."""
+def validate(book: RawWorkbook, *, period: int | None) -> tuple[ParsedPassport | None, list[Problem]]:
+    """Type-check and cross-check every value. Returns the parsed passport only when there is no problem.
+    `period` None: the year is the region sheet's (the workbook says which year it reports)."""
     problems = list(book.problems)
     if book.fatal:  # refused before it was read whole (a limit, a damaged or hostile file): nothing more to say
         return None, problems
@@ -247,7 +248,9 @@ def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, 
         region = Region.objects.filter(code__iexact=region_row["region_code"]).first()
         if region is None:
             problems.append(Problem("region", number, "region_code", region_row["region_code"], "unknown region"))
-        if region_row["period"] != period:
+        if period is None:
+            period = region_row["period"]
+        elif region_row["period"] != period:
             problems.append(
                 Problem(
                     "region",
@@ -258,6 +261,9 @@ def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, 
                 )
             )
     region_code = region_row["region_code"] if region_row else None
+    if period is None:  # no year given, and no region row to read one from
+        problems.append(Problem("region", None, "period", None, "the reporting year: the region sheet gives none"))
+        return None, problems
 
     # every sheet speaks of the region sheet's region
     if region_code:
@@ -278,6 +284,17 @@ def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, 
 
     # facility references: the facilities sheet (every row that names a code, even one with other problems,
     # so that one bad cell does not make every reference to it an error too), or the region's record
+    if region is None:
+        # No (readable) region row: the other sheets still say which region they speak of, and a facility on its
+        # record must not be reported unknown because the region sheet is wrong.
+        named = {
+            str(row["region_code"]).upper()
+            for sheet in SHEETS[1:]
+            for row in typed[sheet.name]
+            if row.get("region_code")
+        }
+        if len(named) == 1:
+            region = Region.objects.filter(code__iexact=named.pop()).first()
     context = CheckContext.for_region(region, period)
     facility_sheet = book.sheets.get("facilities")
     for _number, cells in facility_sheet.rows if facility_sheet else []:
@@ -289,7 +306,9 @@ def validate(book: RawWorkbook, *, period: int) -> tuple[ParsedPassport | None, 
     for sheet in SHEETS[1:]:
         for row in typed[sheet.name]:
             found = check_row(sheet.name, row, context)
-            if facilities_unreadable:  # references cannot be checked against a sheet that could not be read
+            if facilities_unreadable or region is None:
+                # references cannot be checked against a sheet that could not be read, nor against the record of a
+                # region the workbook does not name (that problem is reported once, on the region sheet)
                 found = [p for p in found if not p.message.startswith("unknown facility")]
             problems.extend(found)
     if region_row and region_row.get("dispensary_facility_code") and not facilities_unreadable:

@@ -46,7 +46,7 @@ def passport_import_job(job: Job, progress: Progress) -> dict[str, Any]:
     book = read_workbook(path, params.get("filename", path.name))
     result = passport_import(
         book=book,
-        period=int(params["period"]),
+        period=int(params["period"]) if params.get("period") is not None else None,
         user=job.created_by,
         dry_run=bool(params.get("dry_run")),
         progress=progress,

@@ -347,13 +347,13 @@ def passport_import(request: HttpRequest) -> HttpResponse:
     require_permission(user, "passports.change_passport", action="import passports")
     if request.method == "POST":
         return _import_form(request)
-    form = ImportForm(initial={"period": timezone.localdate().year - 1})
+    form = ImportForm()
     return render(request, "passports/import.html", {"form": form, "max_mb": settings.PASSPORT_IMPORT_MAX_MB})
 
 
 def _import_form(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    form = ImportForm(request.POST, request.FILES, initial={"period": timezone.localdate().year - 1})
+    form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:

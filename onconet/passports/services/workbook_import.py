@@ -62,13 +62,14 @@ class ImportResult:
 def passport_import(
     *,
     book: RawWorkbook,
-    period: int,
+    period: int | None,
     user: User | None,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
     request: HttpRequest | None = None,
 ) -> ImportResult:
-    """Import one region's workbook for `period`: all or nothing, upserting by the contract's keys."""
+    """Import one region's workbook: all or nothing, upserting by the contract's keys. The year is the region
+    sheet's; `period`, when given, must agree with it."""
     if user is not None:  # who may import at all, before the workbook is read (which region: checked below)
         require_permission(user, "passports.change_passport", action="import passports")
     report = progress or (lambda percent, message: None)
@@ -86,7 +87,7 @@ def passport_import(
         permission="passports.change_passport",
         action=f"import passports of {parsed.region.code}",
     )
-    existing = Passport.objects.filter(region=parsed.region, period=period).first()
+    existing = Passport.objects.filter(region=parsed.region, period=parsed.period).first()
     if existing is not None:
         _require_editable(existing, doing="anything is imported into it")
     report(40, "writing")
@@ -103,7 +104,7 @@ def passport_import(
             errors=[Problem("", None, "", None, f"integrity error: {exc}")],
         ) from exc
     if not dry_run:
-        passport = Passport.objects.get(region=parsed.region, period=period)
+        passport = Passport.objects.get(region=parsed.region, period=parsed.period)
         audit_record(
             actor=user,
             action=AuditAction.UPDATE if existing else AuditAction.CREATE,

@@ -173,6 +173,41 @@ def test_facility_on_record_for_the_region_may_be_referenced(standards, region):
     assert StaffMember.objects.get(staff_id="S1").facility.code == "OLD-H"
 
 
+def test_without_a_region_row_a_facility_on_record_is_not_reported_unknown(standards, region):
+    """Found by trying it: staff rows naming facilities on the region's record were reported "unknown facility …
+    not on record for the region" when the region sheet was empty."""
+    make_facility(region, "OLD-H")
+    rows = changed(valid_rows(), "staff", 0, facility_code="OLD-H")
+    rows["region"] = []
+    found = problems_of(xlsx_bytes(rows))
+    assert [p["sheet"] for p in found] == ["region"]
+    assert found[0]["message"] == "The region sheet must have exactly one row; it has 0."
+    # ... and a region the workbook does not name at all: the references are not judged against no record
+    for sheet in ("facilities", "staff", "equipment", "beds", "compliance"):
+        rows[sheet] = [{**row, "region_code": None} for row in rows[sheet]]
+    assert not any(p["message"].startswith("unknown facility") for p in problems_of(xlsx_bytes(rows)))
+
+
+def test_the_year_is_the_workbooks_own_unless_one_is_given(standards, region):
+    found = problems_of(xlsx_bytes(valid_rows(period=2023)), period=2025)
+    assert found[0]["message"] == "the import is for 2025; the workbook says 2023"
+    result = run(xlsx_bytes(valid_rows(period=2024)), period=None)
+    assert (result.region, result.period) == ("RU-KLU", 2024)
+    assert Passport.objects.get().period == 2024
+
+
+def test_without_a_year_anywhere_the_import_says_so(standards, region):
+    rows = valid_rows()
+    rows["region"] = []
+    found = problems_of(xlsx_bytes(rows), period=None)
+    assert {
+        "sheet": "region",
+        "row": None,
+        "column": "period",
+        "message": "the reporting year: the region sheet gives none",
+    } in [{k: p[k] for k in ("sheet", "row", "column", "message")} for p in found]
+
+
 def test_duplicate_keys(standards):
     rows = valid_rows()
     rows["staff"].append(dict(rows["staff"][0]))

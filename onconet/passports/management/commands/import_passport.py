@@ -1,4 +1,4 @@
-"""`onconet import-passport FILE --period YEAR [--dry-run]`: import one region's passport workbook.
+"""`onconet import-passport FILE [--period YEAR] [--dry-run]`: import one region's passport workbook.
 
 FILE is an XLSX workbook, a zip of CSV files or a folder of CSV files named after the sheets. Every
 problem is printed on its own line as `sheet, row N, column C: message (value …)`, and the exit status
@@ -21,10 +21,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", nargs="+", help="one or more workbooks (one region each)")
-        parser.add_argument("--period", type=int, required=True, help="the reporting year")
+        parser.add_argument(
+            "--period", type=int, default=None, help="the reporting year (default: the workbook's region sheet)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
 
-    def handle(self, *args: Any, file: list[str], period: int, dry_run: bool, **options: Any) -> None:
+    def handle(self, *args: Any, file: list[str], period: int | None, dry_run: bool, **options: Any) -> None:
         failed = False
         for name in file:
             path = Path(name)
