@@ -27,6 +27,12 @@ OFFICE_STEPS = {
     "book_interpreter": OfficeStep(frozenset({Role.COORDINATOR}), "book interpreters"),
     "task": OfficeStep(frozenset({Role.COORDINATOR}), "create support tasks"),
     "task_done": OfficeStep(frozenset({Role.COORDINATOR}), "close support tasks"),
+    # medical data, shown to those who need it: the reviewer who decides, the coordinator, the partner who sent it
+    # (its own referrals only, by scoping) and the national admin; not finance, not the interpreter
+    "read_clinical": OfficeStep(
+        frozenset({Role.MEDICAL_REVIEWER, Role.COORDINATOR, Role.PARTNER_AGENT, Role.NATIONAL_ADMIN}),
+        "read the clinical summary",
+    ),
 }
 
 

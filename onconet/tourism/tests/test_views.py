@@ -169,3 +169,14 @@ def test_contact_persons_are_shown_only_to_those_who_may_see_them(client, users,
         page = client.get(f"/partners/{partner.pk}/")
         assert page.status_code == 200
         assert ("maria@example.bg" in page.content.decode()) is sees, role
+
+
+def test_the_clinical_summary_is_on_the_referral_page_for_those_who_need_it(client, users, office):
+    from onconet.tourism.tests.test_office import referral_for
+
+    referral = referral_for(users, office)
+    Referral.objects.filter(pk=referral.pk).update(clinical_summary="Glioblastoma, resected 2026-10; MRI attached.")
+    for role, sees in (("reviewer", True), ("coordinator", True), ("partner", True), ("finance", False)):
+        client.force_login(users[role])
+        page = client.get(f"/office/referrals/{referral.pk}/").content.decode()
+        assert ("Glioblastoma, resected" in page) is sees, role
