@@ -262,7 +262,8 @@ def validate(book: RawWorkbook, *, period: int | None) -> tuple[ParsedPassport |
             )
     region_code = region_row["region_code"] if region_row else None
     if period is None:  # no year given, and no region row to read one from
-        problems.append(Problem("region", None, "period", None, "the reporting year: the region sheet gives none"))
+        if "region" in book.sheets:  # a file without the sheet has been told so already; a year would be noise
+            problems.append(Problem("region", None, "period", None, "the reporting year: the region sheet gives none"))
         return None, problems
 
     # every sheet speaks of the region sheet's region
