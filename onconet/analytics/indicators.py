@@ -112,7 +112,7 @@ DEFINITIONS: list[Definition] = [
     Definition(
         "equipment_age_le5",
         _("Equipment up to 5 years old"),
-        _("units installed in the last 5 years (year − year_installed ≤ 5) ÷ all units of the kind × 100"),
+        _("units installed in the last 5 years (year − year of installation ≤ 5) ÷ all units of the kind × 100"),
         ("equipment.year_installed",),
         _("%"),
         "kind",

@@ -37,7 +37,7 @@ class Benchmark(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.indicator} {self.dimension} {self.comparison} {self.value}"
+        return f"{self.code} · {self.get_comparison_display()} {self.value}"
 
     def is_met(self, value: float | None) -> bool | None:
         if value is None:

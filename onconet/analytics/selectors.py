@@ -12,7 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F, Max, Q
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from onconet.analytics.forecast import Projection, project
 from onconet.analytics.indicators import DEFINITIONS, DEFINITIONS_BY_CODE, NATION, TOTAL, Snapshot, compute, statuses
@@ -175,20 +177,28 @@ def _training_years(specialty: str) -> int:
     return program.years if program else 2
 
 
+def _basis(text: str, benchmark: Benchmark) -> str:
+    """Where a target comes from, in the reader's language: the benchmark's code and source, and its value."""
+    source = f"{benchmark.code} ({benchmark.source})" if benchmark.source else benchmark.code
+    return text % {"source": source, "value": floatformat(benchmark.value, -3)}
+
+
 def workforce_target(
     snap: Snapshot, region: str, specialty: str, population: int, incidence: int | None
 ) -> tuple[float, str]:
     """The headcount a region should have: the planning benchmark, or failing one the national median."""
     per_cases = planning_benchmark("staff_per_1000_cases", specialty)
     if per_cases and incidence:
-        return float(per_cases.value) * incidence / 1000, f"{per_cases.code}: {per_cases.value} per 1,000 new cases"
+        basis = _basis(_("%(source)s: %(value)s per 1,000 new cases"), per_cases)
+        return float(per_cases.value) * incidence / 1000, basis
     per_pop = planning_benchmark("staff_per_100k", specialty)
     if per_pop:
-        return float(per_pop.value) * population / 100_000, f"{per_pop.code}: {per_pop.value} per 100,000"
+        return float(per_pop.value) * population / 100_000, _basis(_("%(source)s: %(value)s per 100,000"), per_pop)
     distribution = snap.distribution("staff_per_100k", specialty)
     if distribution is None:
-        return 0.0, "no data"
-    return distribution[1] * population / 100_000, f"national median: {distribution[1]:.1f} per 100,000"
+        return 0.0, str(_("no data"))
+    median = floatformat(distribution[1], 1)
+    return distribution[1] * population / 100_000, _("national median: %(value)s per 100,000") % {"value": median}
 
 
 def workforce_forecast(
@@ -313,18 +323,19 @@ def _equipment_target(snap: Snapshot, passport: Passport, kind: str) -> tuple[fl
     if kind == "linac":
         benchmark = planning_benchmark("linacs_per_1000_cases")
         if benchmark and passport.cancer_incidence:
-            return float(
-                benchmark.value
-            ) * passport.cancer_incidence / 1000, f"{benchmark.code}: {benchmark.value} per 1,000 new cases"
+            basis = _basis(_("%(source)s: %(value)s per 1,000 new cases"), benchmark)
+            return float(benchmark.value) * passport.cancer_incidence / 1000, basis
     benchmark = planning_benchmark("equipment_per_million", kind)
     if benchmark:
-        return float(
-            benchmark.value
-        ) * passport.population / 1_000_000, f"{benchmark.code}: {benchmark.value} per million"
+        basis = _basis(_("%(source)s: %(value)s per million"), benchmark)
+        return float(benchmark.value) * passport.population / 1_000_000, basis
     distribution = snap.distribution("equipment_per_million", kind)
     if distribution is None:
-        return None, "no data"
-    return distribution[1] * passport.population / 1_000_000, f"national median: {distribution[1]:.1f} per million"
+        return None, str(_("no data"))
+    median = floatformat(distribution[1], 1)
+    return distribution[1] * passport.population / 1_000_000, _("national median: %(value)s per million") % {
+        "value": median
+    }
 
 
 @dataclass

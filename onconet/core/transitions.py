@@ -29,6 +29,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotAllowed, NotFound
@@ -105,6 +106,17 @@ def _forbidden(machine: StateMachine[Any], step: Step) -> str:
     return f"You are not allowed to {step.name.replace('_', ' ')} {machine.noun}s."
 
 
+# Every machine by its model's label ("tourism.referral"): the audit log reads a step's label from it
+MACHINES: dict[str, StateMachine[Any]] = {}
+
+
+def step_label(object_type: str, name: str) -> str | None:
+    """The label of the step `name` of the machine of `object_type`, or None when it has none."""
+    machine = MACHINES.get(object_type)
+    label = machine.labels.get(name) if machine is not None else None
+    return str(label) if label is not None else None
+
+
 class StateMachine(Generic[M]):
     """The steps of one model's state field, and the one function that takes them."""
 
@@ -120,8 +132,11 @@ class StateMachine(Generic[M]):
         forbidden: Callable[[StateMachine[M], Step], str] = _forbidden,
         audit_comment: bool = True,
         stamp: str = "",
+        labels: Mapping[str, str | Promise] | None = None,
     ) -> None:
         self.model = model
+        self.labels: Mapping[str, str | Promise] = labels or {}  # each step's name in words, where it has one
+        MACHINES[model._meta.label_lower] = self
         self.steps: Mapping[str, Step] = {s.name: s for s in steps}
         self.noun = noun
         self.field = field

@@ -154,7 +154,7 @@ class AccreditationForm(ServiceErrorsForm):
 
 
 class IndicatorImportForm(ServiceErrorsForm):
-    file = forms.FileField(label=_("CSV file (country, indicator, year, value, unit, source, source_url)"))
+    file = forms.FileField(label=_("CSV file"))
 
 
 class AgreementDocumentForm(ServiceErrorsForm):

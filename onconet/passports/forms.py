@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from onconet.core.models import Facility, Region
+from onconet.passports.labels import column_label, shown
 from onconet.passports.models import Passport, Standard
 from onconet.passports.sheets import SHEETS_BY_NAME, Sheet
 
@@ -24,7 +25,7 @@ class SectionRowForm(forms.Form):
         for column in sheet.columns:
             if column.name == "region_code":
                 continue
-            label = column.name.replace("_", " ")
+            label = column_label(sheet.name, column.name)
             field: forms.Field
             if column.name in ("facility_code", "located_in_facility_code"):
                 field = forms.ChoiceField(label=label, choices=facilities, required=column.required)
@@ -36,7 +37,9 @@ class SectionRowForm(forms.Form):
                 )
             elif column.type == "choice":
                 field = forms.ChoiceField(
-                    label=label, choices=[("", "—")] + [(c, c) for c in column.choices], required=column.required
+                    label=label,
+                    choices=[("", "—")] + [(c, shown(sheet.name, column.name, c)) for c in column.choices],
+                    required=column.required,
                 )
             elif column.type == "date":
                 field = forms.CharField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Count, F, Sum
+from django.template.defaultfilters import floatformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -73,9 +74,13 @@ def rule(
 def dispensary_exists(passport: Passport) -> Iterator[Finding]:
     has_one = PassportFacility.objects.filter(passport=passport, facility__kind=FacilityKind.DISPENSARY).exists()
     if passport.dispensary_id is None:
-        yield Finding("P001", "error", "Name the central dispensary on the region sheet.", "region", None, "dispensary")
+        yield Finding(
+            "P001", "error", str(_("Name the central dispensary on the region sheet.")), "region", None, "dispensary"
+        )
     elif not has_one:
-        yield Finding("P001", "error", "The central dispensary is not among the passport's facilities.", "facilities")
+        yield Finding(
+            "P001", "error", str(_("The central dispensary is not among the passport's facilities.")), "facilities"
+        )
 
 
 @rule("P002", "error", _("Equipment is not used for more hours than it is available"))
@@ -85,8 +90,8 @@ def used_within_available(passport: Passport) -> Iterator[Finding]:
         yield Finding(
             "P002",
             "error",
-            f"{item.equipment_id}: used {item.used_hours_per_week} h/week but available only "
-            f"{item.available_hours_per_week} h/week.",
+            _("%(id)s: used %(used)s h/week but available only %(available)s h/week.")
+            % {"id": item.equipment_id, "used": item.used_hours_per_week, "available": item.available_hours_per_week},
             "equipment",
             item.pk,
             "used_hours_per_week",
@@ -97,7 +102,7 @@ def used_within_available(passport: Passport) -> Iterator[Finding]:
 @rule("P003", "error", _("The passport reports staff"))
 def staff_present(passport: Passport) -> Iterator[Finding]:
     if not StaffMember.objects.filter(passport=passport).exists():
-        yield Finding("P003", "error", "The staff section is empty.", "staff")
+        yield Finding("P003", "error", str(_("The staff section is empty.")), "staff")
 
 
 @rule("P004", "warning", _("Staff older than the retirement age"))
@@ -108,8 +113,13 @@ def staff_past_retirement(passport: Passport) -> Iterator[Finding]:
         yield Finding(
             "P004",
             "warning",
-            f"{person.staff_id} ({person.specialty}) is {passport.period - person.birth_year}, "
-            f"past the retirement age of {age}.",
+            _("%(id)s (%(specialty)s) is %(age)s, past the retirement age of %(limit)s.")
+            % {
+                "id": person.staff_id,
+                "specialty": person.get_specialty_display(),
+                "age": passport.period - person.birth_year,
+                "limit": age,
+            },
             "staff",
             person.pk,
             "birth_year",
@@ -125,7 +135,8 @@ def equipment_past_service_life(passport: Passport) -> Iterator[Finding]:
         yield Finding(
             "P005",
             "warning",
-            f"{item.equipment_id} ({item.kind}) was installed in {item.year_installed}: older than {years} years.",
+            _("%(id)s (%(kind)s) was installed in %(year)s: older than %(years)s years.")
+            % {"id": item.equipment_id, "kind": item.get_kind_display(), "year": item.year_installed, "years": years},
             "equipment",
             item.pk,
             "year_installed",
@@ -140,7 +151,7 @@ def equipment_out_of_service(passport: Passport) -> Iterator[Finding]:
         yield Finding(
             "P006",
             "warning",
-            f"{item.equipment_id} ({item.kind}) is out of service.",
+            _("%(id)s (%(kind)s) is out of service.") % {"id": item.equipment_id, "kind": item.get_kind_display()},
             "equipment",
             item.pk,
             "condition",
@@ -150,7 +161,15 @@ def equipment_out_of_service(passport: Passport) -> Iterator[Finding]:
 @rule("P007", "warning", _("The region has at least one CAOP"))
 def caop_present(passport: Passport) -> Iterator[Finding]:
     if not PassportFacility.objects.filter(passport=passport, facility__kind=FacilityKind.CAOP).exists():
-        yield Finding("P007", "warning", "No outpatient cancer care centre (CAOP) is reported.", "facilities")
+        yield Finding("P007", "warning", str(_("No outpatient cancer care centre (CAOP) is reported.")), "facilities")
+
+
+# the per-capita figures the outlier rule compares, by the key its findings carry (their `field`)
+FIGURES = {
+    "staff per 100,000": _("staff per 100,000"),
+    "equipment units per million": _("equipment units per million"),
+    "beds per 100,000": _("beds per 100,000"),
+}
 
 
 def _per_capita(period: int) -> dict[str, dict[int, float]]:
@@ -196,12 +215,23 @@ def outliers(passport: Passport) -> Iterator[Finding]:
         value = by_passport[passport.pk]
         z = robust_z(value, list(by_passport.values()))
         if z is not None and abs(z) > threshold:
-            direction = "above" if z > 0 else "below"
+            text = (
+                _("%(figure)s: %(value)s is far above other regions in %(year)s (robust z = %(z)s); check the data.")
+                if z > 0
+                else _(
+                    "%(figure)s: %(value)s is far below other regions in %(year)s (robust z = %(z)s); check the data."
+                )
+            )
             yield Finding(
                 "P008",
                 "warning",
-                f"{label}: {value:.1f} is far {direction} other regions in {passport.period} "
-                f"(robust z = {z:.1f}); check the data.",
+                text
+                % {
+                    "figure": FIGURES[label],
+                    "value": floatformat(value, 1),
+                    "year": passport.period,
+                    "z": floatformat(z, 1),
+                },
                 "region",
                 None,
                 label,

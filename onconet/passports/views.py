@@ -22,7 +22,7 @@ from onconet.core.params import BIGINT_MAX, id_or_none, int_or_none, period_or_n
 from onconet.core.scoping import require_permission, visible
 from onconet.core.selectors import jobs_list
 from onconet.core.uploads import UploadTooLarge, upload_view
-from onconet.passports import export, selectors, services
+from onconet.passports import export, labels, selectors, services
 from onconet.passports.api import XLSX, export_response, start_import_job
 from onconet.passports.dhis2 import data_value_set
 from onconet.passports.export import ROW_BUILDERS
@@ -45,13 +45,7 @@ SECTION_FILTERS = {
     "beds": BedProfile.choices,
     "compliance": ComplianceStatus.choices,
 }
-SECTION_LABELS = {
-    "facilities": _("Facilities"),
-    "staff": _("Staff"),
-    "equipment": _("Equipment"),
-    "beds": _("Beds"),
-    "compliance": _("Compliance"),
-}
+SECTION_LABELS = labels.SECTIONS
 
 
 TRANSITION_DONE = {
@@ -228,7 +222,8 @@ def _row_context(passport: Passport, section: str, instance: Any) -> dict[str, A
         if section in SECTION_SHEETS
         else []
     )
-    return {"row": instance, "cells": [row[name] for name in columns], "section": section, "passport": passport}
+    cells = [labels.shown(section, name, row[name]) for name in columns]
+    return {"row": instance, "cells": cells, "section": section, "passport": passport}
 
 
 @login_required
@@ -243,7 +238,11 @@ def passport_section(request: HttpRequest, pk: int, section: str) -> HttpRespons
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
     editable = section in SECTION_SHEETS and passport.is_editable and user.has_perm("passports.change_passport")
     sheet = SECTION_SHEETS.get(section)
-    columns = [c for c in sheet.columns if c.name != "region_code"] if sheet else []
+    columns = [
+        {"name": c.name, "label": labels.column_label(section, c.name), "help": c.help, "required": c.required}
+        for c in (sheet.columns if sheet else ())
+        if c.name != "region_code"
+    ]
     return render(
         request,
         "passports/section.html",

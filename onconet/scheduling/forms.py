@@ -56,7 +56,7 @@ class CourseForm(ServiceErrorsForm):
 
 
 class CourseImportForm(ServiceErrorsForm):
-    file = forms.FileField(label=_("CSV file (code, facility, protocol, ready_date, urgency)"))
+    file = forms.FileField(label=_("CSV file"))
 
 
 class DowntimeForm(ServiceErrorsForm):

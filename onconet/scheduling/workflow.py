@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from onconet.core.transitions import StateMachine, Step, step
 from onconet.scheduling.models import Course, CourseStatus, Plan, PlanStatus
 
@@ -29,6 +31,14 @@ COURSES = StateMachine(
     Course,
     noun="course",
     wrong_state=_course_refusal,
+    labels={
+        "book": _("Booked by a plan"),
+        "book_under_way": _("Re-booked by a plan"),
+        "unbook": _("Freed by a plan"),
+        "start": _("Started"),
+        "complete": _("Completed"),
+        "cancel": _("Cancelled"),
+    },
     forbidden=lambda machine, taken: f"You are not allowed to {taken.name.replace('_', ' ')} courses.",
     steps=(
         step("book", {W, B}, B, permission=PLAN_SCHEDULE, system=True),
@@ -51,6 +61,7 @@ PLANS = StateMachine(
     Plan,
     noun="plan",
     wrong_state=_plan_refusal,
+    labels={"approve": _("Approved"), "discard": _("Discarded"), "supersede": _("Superseded by a newer plan")},
     forbidden=lambda machine, taken: f"You are not allowed to {taken.name} plans.",
     steps=(
         step("approve", {PlanStatus.PROPOSED}, PlanStatus.APPROVED, permission=PLAN_SCHEDULE),

@@ -21,6 +21,27 @@ def _history(moved: Moved[Referral]) -> None:
     )
 
 
+LABELS = {
+    "request_records": _("Request records"),
+    "start_review": _("Start the medical review"),
+    "ask_more_info": _("Ask for more information"),
+    "provide_info": _("Provide the information"),
+    "accept": _("Accept"),
+    "decline": _("Decline"),
+    "send_quote": _("Send the quote"),
+    "accept_quote": _("Accept the quote"),
+    "confirm_prepayment": _("Confirm the prepayment"),
+    "schedule": _("Scheduled by the capacity plan"),  # no one's step: only an approved plan schedules
+    "reschedule": _("Start moved by the capacity plan"),
+    "arrive": _("Patient arrived"),
+    "start_treatment": _("Start treatment"),
+    "complete": _("Treatment completed"),
+    "follow_up": _("Start follow-up"),
+}
+# What the referral's history shows for each event: the steps, and the two events that are no step
+HISTORY_LABELS = {**LABELS, "submit": _("Referral received")}
+
+
 C, R, F, P = Role.COORDINATOR, Role.MEDICAL_REVIEWER, Role.FINANCE_OFFICER, Role.PARTNER_AGENT
 # Nobody schedules a referral by hand: only an approved capacity plan does (`referral_schedule`), so that its start
 # holds machine time and keeps the domestic-first guarantee.
@@ -31,6 +52,7 @@ REFERRALS = StateMachine(
     event=_history,
     stamp="state_changed_at",
     audit_comment=False,  # the comment stays with the referral's history (cleared on anonymisation)
+    labels=HISTORY_LABELS,
     steps=(
         step("request_records", {S.INQUIRY}, S.RECORDS_REQUESTED, roles={C}),
         step("start_review", {S.INQUIRY, S.RECORDS_REQUESTED}, S.UNDER_REVIEW, roles={C}),
@@ -61,24 +83,3 @@ SLA_WORKING_DAYS = {
     S.QUOTE_ACCEPTED: 10,
     S.PREPAID: 5,
 }
-
-
-LABELS = {
-    "request_records": _("Request records"),
-    "start_review": _("Start the medical review"),
-    "ask_more_info": _("Ask for more information"),
-    "provide_info": _("Provide the information"),
-    "accept": _("Accept"),
-    "decline": _("Decline"),
-    "send_quote": _("Send the quote"),
-    "accept_quote": _("Accept the quote"),
-    "confirm_prepayment": _("Confirm the prepayment"),
-    "schedule": _("Scheduled by the capacity plan"),  # no one's step: only an approved plan schedules
-    "reschedule": _("Start moved by the capacity plan"),
-    "arrive": _("Patient arrived"),
-    "start_treatment": _("Start treatment"),
-    "complete": _("Treatment completed"),
-    "follow_up": _("Start follow-up"),
-}
-# What the referral's history shows for each event: the steps, and the two events that are no step
-HISTORY_LABELS = {**LABELS, "submit": _("Referral received")}

@@ -15,7 +15,7 @@ from onconet.analytics import selectors
 from onconet.core.models import Region
 from onconet.core.params import period_or_none
 from onconet.core.spreadsheets import table_response
-from onconet.passports.models import EquipmentKind, Specialty
+from onconet.passports.models import BedProfile, EquipmentKind, Specialty
 
 
 def period_params(period: str | None, submitted: str | None) -> tuple[int, bool]:
@@ -29,7 +29,7 @@ def region_names() -> dict[str, str]:
 
 
 def dimension_label(dimension: str) -> str:
-    for choices in (Specialty, EquipmentKind):
+    for choices in (Specialty, EquipmentKind, BedProfile):
         if dimension in choices.values:
             return str(choices(dimension).label)
     return dimension or str(_("all"))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from onconet.core.audit import AuditAction, audit_record
 from onconet.core.errors import DomainError, FieldProblem, raise_problems
@@ -51,6 +52,13 @@ DELEGATIONS = StateMachine(
     Delegation,
     noun="delegation",
     wrong_state=_cannot_become,
+    labels={
+        "confirm": _("Confirmed"),
+        "start": _("Started"),
+        "complete": _("Completed"),
+        "cancel": _("Cancelled"),
+        "replan": _("Planned again"),
+    },
     forbidden=lambda machine, taken: "You are not allowed to change delegations.",
     steps=(
         step("confirm", {DelegationStatus.PLANNED}, DelegationStatus.CONFIRMED, permission=MANAGE),

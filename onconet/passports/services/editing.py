@@ -12,13 +12,9 @@ from onconet.core.errors import FieldProblem, InvalidInput, NotFound
 from onconet.core.models import AuditAction, Facility, User
 from onconet.core.scoping import get_visible, require_permission
 from onconet.passports.importer import CheckContext, typed_row
+from onconet.passports.labels import MODELS
 from onconet.passports.models import (
-    BedGroup,
-    ComplianceRecord,
-    Equipment,
     Passport,
-    PassportFacility,
-    StaffMember,
     Standard,
 )
 from onconet.passports.services.access import _require_editable
@@ -28,13 +24,7 @@ from onconet.passports.workbook import Problem
 # ---------------------------------------------------------------- web entry
 
 
-SECTION_MODELS: dict[str, type[models.Model]] = {
-    "facilities": PassportFacility,
-    "staff": StaffMember,
-    "equipment": Equipment,
-    "beds": BedGroup,
-    "compliance": ComplianceRecord,
-}
+SECTION_MODELS: dict[str, type[models.Model]] = MODELS
 
 
 def _section_values(section: str, row: dict[str, Any], passport: Passport) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput
 from onconet.core.models import User
@@ -27,6 +28,7 @@ PASSPORTS = StateMachine(
     Passport,
     noun="passport",
     event=_history,
+    labels={"submit": _("Submitted"), "approve": _("Approved"), "return": _("Returned"), "reopen": _("Reopened")},
     steps=(
         step("submit", {PassportStatus.DRAFT}, PassportStatus.SUBMITTED, permission="passports.submit_passport"),
         step("approve", {PassportStatus.SUBMITTED}, PassportStatus.APPROVED, permission="passports.approve_passport"),

@@ -61,7 +61,7 @@ class SupportTask(models.Model):
 
     @property
     def audit_label(self) -> str:
-        return f"{self.kind} task #{self.pk} of R-{self.referral_id}"
+        return f"R-{self.referral_id} · {self.get_kind_display()} #{self.pk}"
 
 
 class MessageTemplate(models.Model):

@@ -116,4 +116,4 @@ class PatientDocument(models.Model):
 
     @property
     def audit_label(self) -> str:
-        return f"document #{self.pk} of R-{self.referral_id}"
+        return f"R-{self.referral_id} · {_('document')} #{self.pk}"
