@@ -48,6 +48,27 @@
     });
   });
 
+  // A table wider than its card scrolls sideways inside it: the scrolling box takes the keyboard focus, so that
+  // it can be scrolled without a mouse (WCAG 2.1.1), and says what it holds.
+  function focusableScrollers() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        if (!box.hasAttribute("role")) box.setAttribute("role", "region");
+        var table = box.querySelector("table");
+        if (!box.hasAttribute("aria-label") && table) {
+          var caption = table.caption || box.closest(".card") && box.closest(".card").querySelector("h2, h3, .card-title");
+          box.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+        }
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  focusableScrollers();
+  window.addEventListener("resize", focusableScrollers);
+  document.body.addEventListener("htmx:afterSettle", focusableScrollers);
+
   // Numbers in charts as the page's language writes them (85,3 in Russian): value axes, tooltips, and labels
   // whose server-side formatter is a template with {c}.
   var numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
