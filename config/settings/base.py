@@ -372,4 +372,6 @@ PASSPORT_IMPORT_MAX_PROBLEMS = env_int("PASSPORT_IMPORT_MAX_PROBLEMS", 1000)  # 
 FHIR_MAX_BUNDLE_MB = env_int("FHIR_MAX_BUNDLE_MB", 15)
 PASSPORT_RETIREMENT_AGE = env_int("PASSPORT_RETIREMENT_AGE", 65)
 EQUIPMENT_SERVICE_LIFE_YEARS = env_int("EQUIPMENT_SERVICE_LIFE_YEARS", 10)
+# A year's passport is due on this (month, day) of the year after (the national centre's reporting calendar)
+PASSPORT_DUE = (env_int("PASSPORT_DUE_MONTH", 3), env_int("PASSPORT_DUE_DAY", 1))
 PASSPORT_OUTLIER_Z = 3.0

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from onconet.analytics.forecast import Projection, project
 from onconet.analytics.indicators import DEFINITIONS, DEFINITIONS_BY_CODE, NATION, TOTAL, Snapshot, compute, statuses
 from onconet.analytics.models import Benchmark, StaffingNorm, TrainingProgram
 from onconet.core.models import Region
-from onconet.passports.models import Equipment, EquipmentCondition, Passport, StaffMember
+from onconet.passports.models import Equipment, EquipmentCondition, Passport, PassportStatus, StaffMember
 
 
 def data_version() -> str:
@@ -400,3 +400,44 @@ def region_area(code: str) -> Region:
 
 def definition_rows() -> list[dict[str, Any]]:
     return [{"definition": d, "benchmarks": list(Benchmark.objects.filter(indicator=d.code))} for d in DEFINITIONS]
+
+
+# ---------------------------------------------------------------- alerts (the analyst's home)
+
+ALERT_SPECIALTIES = ("radiologist", "radiation_oncologist", "medical_physicist")
+
+
+@dataclass
+class Alerts:
+    period: int
+    short_of_staff: list[WorkforceRow]  # below target now or within two years, the most urgent first
+    past_service_life: list[tuple[str, str, int, int]]  # region code, name, machines past life, all machines
+    short_count: int
+    past_life_count: int
+
+
+def alerts(*, period: int | None = None, shown: int = 6) -> Alerts:
+    """What the national analyst should look at first, from the approved passports of the year: regions whose staff
+    of a key specialty is below target within two years, and regions with machines past their service life."""
+    period = period or default_period()
+    short: list[WorkforceRow] = []
+    for specialty in ALERT_SPECIALTIES:
+        short += [
+            row
+            for row in workforce_forecast(period=period, specialty=specialty, horizon=2)
+            if row.projection.shortfall_year is not None or row.headcount < row.target
+        ]
+    short.sort(key=lambda r: (r.projection.shortfall_year or period, r.headcount - r.target))
+    limit = period - settings.EQUIPMENT_SERVICE_LIFE_YEARS
+    machines = (
+        Equipment.objects.filter(passport__period=period, passport__status=PassportStatus.APPROVED)
+        .values("passport__region__code")
+        .annotate(old=Count("id", filter=Q(year_installed__lt=limit)), all=Count("id"))
+        .filter(old__gt=0)
+        .order_by("-old", "passport__region__code")
+    )
+    names = {r.code: r.display_name for r in Region.objects.all()}
+    old = [
+        (m["passport__region__code"], names.get(m["passport__region__code"], ""), m["old"], m["all"]) for m in machines
+    ]
+    return Alerts(period, short[:shown], old[:shown], len(short), len(old))

@@ -7,12 +7,15 @@ from typing import Any
 
 from django.db.models import Count
 
+from onconet.analytics.selectors import Alerts, alerts
 from onconet.core.models import AuditEntry, Facility, FacilityKind, Job, Region, User
 from onconet.core.roles import NATIONAL_ROLES, Role
 from onconet.core.scoping import visible
 from onconet.core.selectors import jobs_list
 from onconet.partnerships.selectors import expiring_accreditations, overdue_actions
+from onconet.passports.selectors import PassportStatusCard, passport_status_card
 from onconet.tourism.models import Partner
+from onconet.tourism.selectors import WorkList, office_work
 
 
 @dataclass
@@ -23,9 +26,11 @@ class Dashboard:
     region: Region | None = None
     recent_jobs: list[Job] = field(default_factory=list)
     recent_audit: list[AuditEntry] = field(default_factory=list)
-    partners: list[Any] = field(default_factory=list)
     overdue_actions: list[Any] = field(default_factory=list)  # the user's own, from partnerships
     expiring_accreditations: list[Any] = field(default_factory=list)
+    work: list[WorkList] = field(default_factory=list)  # what waits for an office role or a partner agent
+    passport: PassportStatusCard | None = None  # a regional reporter's passport
+    alerts: Alerts | None = None  # the national analyst's
 
 
 def dashboard_for(*, user: User) -> Dashboard:
@@ -46,9 +51,10 @@ def dashboard_for(*, user: User) -> Dashboard:
     elif user.role == Role.REGIONAL_REPORTER:
         board.region = regions.select_related("federal_district").first()
         board.tiles = [("facilities", facilities.count())]
-    else:
-        board.partners = list(partners[:10])
-        board.tiles = [("partners", partners.count())]
+    board.work = office_work(user=user)
+    board.passport = passport_status_card(user=user)
+    if user.role == Role.NATIONAL_ANALYST:
+        board.alerts = alerts()
     board.recent_jobs = list(jobs_list(user=user)[:5])
     board.overdue_actions = list(overdue_actions(user=user))
     board.expiring_accreditations = list(expiring_accreditations(user=user)[:5])

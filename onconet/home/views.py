@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from onconet.core.http import request_user
 from onconet.core.jobs import job_kinds
@@ -24,5 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/home.html",
-        {"board": board, "startable_jobs": startable, "chart": chart, "Role": Role},
+        {
+            "board": board,
+            "startable_jobs": startable,
+            "chart": chart,
+            "Role": Role,
+            "days_left": (board.passport.due - timezone.localdate()).days if board.passport else None,
+        },
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from onconet.core.errors import NotFound
 from onconet.core.scoping import AnyUser, get_visible, visible
@@ -18,6 +22,7 @@ from onconet.passports.models import (
     PassportFacility,
     StaffMember,
 )
+from onconet.passports.rules import passport_check
 
 PASSPORT_SORTS = {
     "region": "region__code",
@@ -126,3 +131,38 @@ def section_rows(passport: Passport, section: str, *, query: str = "", filter_va
     if filter_value:
         qs = qs.filter(status=filter_value)
     return qs
+
+
+def reporting_period(today: date | None = None) -> tuple[int, date]:
+    """The year being reported and its due date: a year's passport is due on PASSPORT_DUE (month, day) of the year
+    after; until then the year before is still the one being reported."""
+    today = today or timezone.localdate()
+    month, day = settings.PASSPORT_DUE
+    period = today.year - 1 if (today.month, today.day) < (month, day) else today.year
+    return period, date(period + 1, month, day)
+
+
+@dataclass
+class PassportStatusCard:
+    """A regional reporter's passport at a glance: the year being reported, its due date and the passport of that
+    year (None: not started), its check's errors and warnings, and the last passport before it."""
+
+    period: int
+    due: date
+    passport: Passport | None
+    errors: int
+    warnings: int
+    previous: Passport | None
+
+
+def passport_status_card(*, user: AnyUser, today: date | None = None) -> PassportStatusCard | None:
+    """For a user who reports for one region: where its passport stands. None for anyone else."""
+    if not user.is_authenticated or not user.has_perm("passports.change_passport") or user.region_id is None:
+        return None
+    period, due = reporting_period(today)
+    mine = passports_list(user=user, region_code=None).filter(region_id=user.region_id)
+    current = mine.filter(period=period).first()
+    previous = mine.filter(period__lt=period).order_by("-period").first()
+    findings = passport_check(passport=current) if current is not None else []
+    errors = sum(1 for f in findings if f.severity == "error")
+    return PassportStatusCard(period, due, current, errors, len(findings) - errors, previous)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from onconet.core.errors import InvalidInput, NotAllowed, NotFound
 from onconet.core.models import User
@@ -364,3 +367,166 @@ def possible_duplicate_get(*, user: AnyUser, duplicate_id: int | None, lock: boo
         return qs.get(pk=duplicate_id)
     except (PossibleDuplicate.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No possible duplicate matches the given id.") from None
+
+
+# ---------------------------------------------------------------- what waits for each role (its home page)
+
+
+@dataclass
+class WorkList:
+    """One list of things waiting for the user: what they are, the first few, how many in all and where the rest
+    are. `items` are referrals, invoices' receivables or interpreter bookings, by `kind`."""
+
+    key: str
+    title: str
+    kind: str  # "referral", "receivable" or "booking"
+    items: list[Any]
+    count: int
+    more_url: str = ""
+    empty: str = ""
+
+
+SHOWN = 6  # items per list on the home page
+
+
+def _referral_list(key: str, title: str, referrals: QuerySet[Referral], more: str = "", empty: str = "") -> WorkList:
+    return WorkList(key, title, "referral", list(referrals[:SHOWN]), referrals.count(), more, empty)
+
+
+def office_work(*, user: AnyUser, today: date | None = None) -> list[WorkList]:
+    """What waits for an office role or a partner agent, in the order it should be done: the coordinator's overdue
+    referrals, today's and the week's arrivals and open tasks; the reviewer's referrals to review (with their
+    documents); finance's quotes to price, prepayments to confirm and open invoices; a partner's information asked,
+    quotes to accept and coming arrivals; an interpreter's bookings. Nothing for other roles."""
+    if not user.is_authenticated:
+        return []
+    today = today or timezone.localdate()
+    queue = reverse("tourism:queue")
+    if user.role == Role.INTERPRETER:
+        bookings = interpreter_bookings(user=user, since=today)
+        return [
+            WorkList(
+                "bookings",
+                str(_("Your bookings")),
+                "booking",
+                list(bookings[: SHOWN * 2]),
+                bookings.count(),
+                reverse("tourism:my_bookings_ics"),
+                str(_("No bookings from today on.")),
+            )
+        ]
+    referrals = referrals_list(user=user).select_related("patient", "service", "partner", "coordinator")
+    state = ReferralState
+    week = today + timedelta(days=7)
+    arriving = referrals.filter(state=state.SCHEDULED, start_date__gte=today).order_by("start_date")
+    lists: list[WorkList] = []
+    if user.role == Role.COORDINATOR:
+        lists.append(
+            _referral_list(
+                "overdue",
+                str(_("Overdue")),
+                referrals.filter(overdue_q(today)).order_by("state_changed_at"),
+                f"{queue}?overdue=1",
+                str(_("Nothing is past its target.")),
+            )
+        )
+        lists.append(
+            _referral_list(
+                "arrivals",
+                str(_("Arrivals in the next 7 days")),
+                arriving.filter(start_date__lte=week),
+                f"{queue}?state={state.SCHEDULED}",
+                str(_("No arrivals this week.")),
+            )
+        )
+        lists.append(
+            _referral_list(
+                "new",
+                str(_("New inquiries")),
+                referrals.filter(state__in=[state.INQUIRY, state.RECORDS_REQUESTED]).order_by("created_at"),
+                f"{queue}?state={state.INQUIRY}",
+                str(_("No new inquiries.")),
+            )
+        )
+    elif user.role == Role.MEDICAL_REVIEWER:
+        lists.append(
+            _referral_list(
+                "review",
+                str(_("To review")),
+                referrals.filter(state=state.UNDER_REVIEW)
+                .annotate(documents_count=Count("documents"))
+                .order_by("state_changed_at"),
+                f"{queue}?state={state.UNDER_REVIEW}",
+                str(_("Nothing to review.")),
+            )
+        )
+    elif user.role == Role.FINANCE_OFFICER:
+        lists.append(
+            _referral_list(
+                "to_price",
+                str(_("Quotes to price")),
+                referrals.filter(state=state.ACCEPTED).order_by("state_changed_at"),
+                f"{queue}?state={state.ACCEPTED}",
+                str(_("No accepted referral waits for a quote.")),
+            )
+        )
+        lists.append(
+            _referral_list(
+                "prepayments",
+                str(_("Prepayments to confirm")),
+                referrals.filter(state=state.QUOTE_ACCEPTED).order_by("state_changed_at"),
+                f"{queue}?state={state.QUOTE_ACCEPTED}",
+                str(_("No prepayment waits for confirmation.")),
+            )
+        )
+        open_invoices = receivables(user=user)
+        open_invoices.sort(key=lambda r: (not r["overdue"], r["invoice"].due_on))
+        lists.append(
+            WorkList(
+                "receivables",
+                str(_("Open invoices")),
+                "receivable",
+                open_invoices[:SHOWN],
+                len(open_invoices),
+                reverse("tourism:dashboard"),
+                str(_("Every invoice is paid.")),
+            )
+        )
+    elif agent_partner(user) is not None:
+        lists.append(
+            _referral_list(
+                "info",
+                str(_("Information asked of you")),
+                referrals.filter(state=state.MORE_INFO).order_by("state_changed_at"),
+                f"{queue}?state={state.MORE_INFO}",
+                str(_("The office asks nothing of you.")),
+            )
+        )
+        lists.append(
+            _referral_list(
+                "quotes",
+                str(_("Quotes to accept")),
+                referrals.filter(state=state.QUOTE_SENT).order_by("state_changed_at"),
+                f"{queue}?state={state.QUOTE_SENT}",
+                str(_("No quote waits for you.")),
+            )
+        )
+        lists.append(
+            _referral_list(
+                "arrivals",
+                str(_("Coming arrivals")),
+                arriving,
+                f"{queue}?state={state.SCHEDULED}",
+                str(_("No arrivals are scheduled.")),
+            )
+        )
+    return lists
+
+
+def interpreter_bookings(*, user: User, since: date) -> QuerySet[InterpreterBooking]:
+    """The interpreter's own bookings that end on `since` or later, first first, with where and for whom."""
+    return (
+        InterpreterBooking.objects.filter(interpreter=user, ends_at__date__gte=since)
+        .select_related("referral__patient", "referral__service")
+        .order_by("starts_at")
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("office/contracts/", views.contracts, name="contracts"),
     path("office/prices/", views.prices, name="prices"),
     path("office/interpreters/", views.interpreters, name="interpreters"),
+    path("office/my-bookings.ics", views.my_bookings_ics, name="my_bookings_ics"),
     path("office/patients/", views.patients, name="patients"),
     path("office/patients/<int:pk>/", views.patient_detail, name="patient"),
     path("office/patients/<int:pk>/export.json", views.patient_export, name="patient_export"),

@@ -186,6 +186,7 @@ EXPECTED: dict[Key, Rule] = {
     ("GET", "tourism:prices"): rule(OFFICE_READ),
     ("POST", "tourism:prices"): rule({A, F}),  # a multipart POST is an upload: tourism.add_exchangerate before reading
     ("GET", "tourism:interpreters"): rule({A, C, RV, F}),  # never partner agents
+    ("GET", "tourism:my_bookings_ics"): rule(EVERYONE),  # one's own bookings (none but an interpreter's)
     ("GET", "tourism:document [contract]"): rule(BG_RECORD, as404={P2}),
     ("GET", "tourism:document [patient]"): rule(BG_RECORD, as404={P2}),
     ("GET", "tourism:referral_new"): rule({A, C, P1, P2}),  # tourism.add_referral
@@ -553,6 +554,7 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
         u("tourism:prices"), {"date": TODAY.isoformat(), "currency": "USD", "rate": "90"}
     ),
     ("GET", "tourism:interpreters"): lambda w: get(u("tourism:interpreters")),
+    ("GET", "tourism:my_bookings_ics"): lambda w: get(u("tourism:my_bookings_ics")),
     ("GET", "tourism:document [contract]"): lambda w: get(u("tourism:document", "contract", w.contract_doc.pk)),
     ("GET", "tourism:document [patient]"): lambda w: get(u("tourism:document", "patient", w.patient_doc.pk)),
     ("GET", "tourism:referral_new"): lambda w: get(u("tourism:referral_new")),

@@ -8,7 +8,14 @@
 
 from __future__ import annotations
 
-from onconet.tourism.views.office import contracts, interpreters, office_dashboard, office_queue, prices
+from onconet.tourism.views.office import (
+    contracts,
+    interpreters,
+    my_bookings_ics,
+    office_dashboard,
+    office_queue,
+    prices,
+)
 from onconet.tourism.views.partners import partner_detail, partners
 from onconet.tourism.views.referrals import (
     letter_download,
@@ -37,6 +44,7 @@ __all__ = [
     "document_download",
     "interpreters",
     "letter_download",
+    "my_bookings_ics",
     "office_dashboard",
     "office_queue",
     "partner_detail",

@@ -19,6 +19,7 @@ from onconet.core.scoping import get_visible, require_permission, visible
 from onconet.core.spreadsheets import table_response
 from onconet.core.uploads import csv_max_bytes, document_max_bytes, read_upload, upload_view
 from onconet.tourism import selectors, services
+from onconet.tourism.calendars import bookings_ics
 from onconet.tourism.letters import missing_translations
 from onconet.tourism.models import (
     Contract,
@@ -212,3 +213,14 @@ def interpreters(request: HttpRequest) -> HttpResponse:
     days = [today + timedelta(days=n) for n in range(14)]
     rows = selectors.interpreter_calendar(user=request_user(request), days=days)
     return render(request, "tourism/interpreters.html", {"rows": rows, "days": days})
+
+
+@login_required
+def my_bookings_ics(request: HttpRequest) -> HttpResponse:
+    """The signed-in interpreter's bookings from today on as an .ics file (empty for anyone without bookings)."""
+    user = request_user(request)
+    bookings = selectors.interpreter_bookings(user=user, since=timezone.localdate())
+    body = bookings_ics(bookings, name=str(_("OncoNet bookings")), host=request.get_host().split(":")[0])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="onconet-bookings.ics"'
+    return response
