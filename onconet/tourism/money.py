@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_currency
+from django.utils.translation import get_language
+
 from onconet.core.errors import FieldProblem, InvalidInput
 from onconet.core.reference_data import is_currency_code
 from onconet.tourism.models import BASE_CURRENCY, ExchangeRate
@@ -84,3 +87,10 @@ def rate_on(currency: str, day: date) -> Decimal:
 def convert(amount: Decimal, *, rate_from: Decimal, rate_to: Decimal) -> Decimal:
     """Convert between currencies through roubles, at the given (pinned) rates."""
     return money(amount * rate_from / rate_to)
+
+
+def shown(amount: Decimal | int | float | str, currency: str) -> str:
+    """An amount in its currency as the reader's language writes it: "32 000,00 €" in Russian, "€32,000.00" in
+    English; the currency's own minor unit (ISO 4217) decides the decimals."""
+    locale = (get_language() or "en").replace("-", "_")
+    return format_currency(Decimal(str(amount)), currency.upper(), locale=locale)

@@ -21,6 +21,7 @@ from onconet.core.params import id_or_none
 from onconet.core.roles import Role
 from onconet.core.scoping import AnyUser, get_visible, require_permission, visible
 from onconet.core.workdays import holidays_between, working_day_back, working_days_between
+from onconet.tourism.balances import prepayment
 from onconet.tourism.models import (
     Contract,
     ContractService,
@@ -36,6 +37,7 @@ from onconet.tourism.models import (
     Payment,
     PaymentKind,
     PossibleDuplicate,
+    QuoteStatus,
     Referral,
     ReferralState,
 )
@@ -530,3 +532,20 @@ def interpreter_bookings(*, user: User, since: date) -> QuerySet[InterpreterBook
         .select_related("referral__patient", "referral__service")
         .order_by("starts_at")
     )
+
+
+def step_blockers(referral: Referral) -> dict[str, str]:
+    """The steps of the referral's state that would be refused now, each with what is missing: the page shows them
+    without a button and says why (the services check the same again, under lock, when a step is taken)."""
+    blocked: dict[str, str] = {}
+    if referral.state == ReferralState.ACCEPTED and not referral.quotes.filter(status=QuoteStatus.DRAFT).exists():
+        blocked["send_quote"] = str(_("Prepare a quote first: there is no quote to send."))
+    if referral.state == ReferralState.QUOTE_SENT and not referral.quotes.filter(status=QuoteStatus.SENT).exists():
+        blocked["accept_quote"] = str(_("There is no sent quote to accept."))
+    if referral.state == ReferralState.QUOTE_ACCEPTED:
+        status = prepayment(referral)
+        if status is None:
+            blocked["confirm_prepayment"] = str(_("There is no invoice yet: the partner accepts the quote first."))
+        elif not status.enough:
+            blocked["confirm_prepayment"] = status.refusal()
+    return blocked

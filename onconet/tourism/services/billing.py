@@ -14,6 +14,7 @@ from onconet.core.errors import DomainError, FieldProblem, InvalidInput, raise_p
 from onconet.core.models import AuditAction, User
 from onconet.core.params import decimal_or_none
 from onconet.core.scoping import get_visible
+from onconet.tourism.balances import invoice_balance, received
 from onconet.tourism.models import (
     ContractStatus,
     CreditNote,
@@ -28,35 +29,6 @@ from onconet.tourism.models import (
 )
 from onconet.tourism.money import CENT, MAX_AMOUNT, amount_in, convert, money, rate_on
 from onconet.tourism.services.access import require_step
-
-
-def _received(invoice: Invoice) -> Decimal:
-    """Payments less refunds."""
-    paid = Decimal(0)
-    for kind, amount in invoice.payments.values_list("kind", "amount"):
-        paid += amount if kind == PaymentKind.PAYMENT else -amount
-    return paid
-
-
-def _credited(invoice: Invoice) -> Decimal:
-    return sum((c for c in invoice.credit_notes.values_list("amount", flat=True)), Decimal(0))
-
-
-def invoice_balance(invoice: Invoice) -> Decimal:
-    """What is still owed: total − credit notes − payments + refunds (negative: a credit)."""
-    return money(invoice.total - _credited(invoice) - _received(invoice))
-
-
-def _prepaid_enough(referral: Referral) -> bool:
-    """Whether the money received covers the contract's share of what is owed (a credit note lowers what is owed;
-    it is not a payment). Called in the caller's transaction: the invoice stays locked, so a refund recorded at the
-    same moment lands before this check or after it, never unseen in between."""
-    invoice = referral.invoices.select_for_update().order_by("-issued_on", "-id").first()
-    if invoice is None:
-        return False
-    share = referral.contract.prepayment_share if referral.contract else 1
-    return _received(invoice) >= money((invoice.total - _credited(invoice)) * share)
-
 
 # ---------------------------------------------------------------- quotes, invoices, payments
 
@@ -205,7 +177,7 @@ def payment_record(
                 errors=[FieldProblem("more than the balance", "amount", str(value))],
             )
         if kind == PaymentKind.REFUND:
-            paid = _received(invoice)  # money that came in; a credit note is no payment to give back
+            paid = received(invoice)  # money that came in; a credit note is no payment to give back
             if value > paid:
                 raise InvalidInput(
                     f"A refund of {value} is more than what was paid ({paid}).",

@@ -8,12 +8,16 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from onconet.core.audit import audit_record
 from onconet.core.errors import DomainError, FieldProblem, InvalidInput, NotFound, raise_problems
 from onconet.core.models import AuditAction, User
 from onconet.core.scoping import get_visible, require_permission
 from onconet.core.transitions import System
+
+# ---------------------------------------------------------------- referrals
+from onconet.tourism.balances import prepayment
 from onconet.tourism.models import (
     Contract,
     ContractService,
@@ -26,9 +30,7 @@ from onconet.tourism.models import (
     Service,
 )
 from onconet.tourism.selectors import referring_partner
-
-# ---------------------------------------------------------------- referrals
-from onconet.tourism.services.billing import _invoice_from_quote, _prepaid_enough
+from onconet.tourism.services.billing import _invoice_from_quote
 from onconet.tourism.services.registry import patient_register, validate_icd10
 from onconet.tourism.workflow import REFERRALS
 
@@ -236,10 +238,11 @@ def referral_confirm_prepayment(
     """Confirm that the contract's prepayment is received (finance)."""
 
     def guard(row: Referral) -> None:
-        if not _prepaid_enough(row):
-            raise DomainError(
-                "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
-            )
+        status = prepayment(row, lock=True)
+        if status is None:
+            raise DomainError(_("There is no invoice yet: the partner accepts the quote first."))
+        if not status.enough:
+            raise DomainError(status.refusal())
 
     return _step("confirm_prepayment", referral, user, comment, request, guard)
 
@@ -307,10 +310,9 @@ def referral_schedule(*, referral: Referral, planner: User, start_date: date) ->
                 f"Cannot schedule a referral that is {current.state}; the planner books prepaid or scheduled ones.",
                 errors=[FieldProblem("allowed: prepaid, scheduled, arrived, in treatment", "state", current.state)],
             )
-        if not _prepaid_enough(current):
-            raise DomainError(
-                "The contract's prepayment is not recorded yet: services for foreigners are always paid first."
-            )
+        status = prepayment(current, lock=True)
+        if status is None or not status.enough:
+            raise DomainError(status.refusal() if status else _("There is no invoice yet: nothing is prepaid."))
         before_start = current.start_date
         change = {"start_date": [_iso(before_start), start_date.isoformat()]}
         if current.state == ReferralState.PREPAID:

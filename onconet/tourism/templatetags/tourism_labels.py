@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from django import template
 from django.utils.translation import get_language
 
 from onconet.tourism.models import ReferralState
+from onconet.tourism.money import shown
 from onconet.tourism.workflow import HISTORY_LABELS
 
 register = template.Library()
@@ -61,7 +62,7 @@ def money(amount: Decimal | int | float | str | None, currency: str) -> str:
     English; the currency's own minor unit (ISO 4217) decides the decimals."""
     if amount is None or amount == "":
         return "—"
-    return format_currency(Decimal(str(amount)), currency.upper(), locale=_locale())
+    return shown(amount, currency)
 
 
 @register.filter

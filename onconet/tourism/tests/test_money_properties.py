@@ -375,7 +375,7 @@ def test_the_prepayment_is_confirmed_exactly_when_the_share_is_received(
         if received >= money(owed * share):
             services.referral_transition(user=users["finance"], referral=invoice.referral, name="confirm_prepayment")
         else:
-            with pytest.raises(DomainError, match="prepayment is not recorded"):
+            with pytest.raises(DomainError, match="is required"):
                 services.referral_transition(
                     user=users["finance"], referral=invoice.referral, name="confirm_prepayment"
                 )

@@ -1,5 +1,6 @@
 """The international office's rules: registry, referral state machine, quotes, invoices, payments."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import pytest
 from conftest import pdf_bytes
 from onconet.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from onconet.core.models import AuditAction, AuditEntry
-from onconet.tourism import services
+from onconet.tourism import selectors, services
 from onconet.tourism.models import ExchangeRate, ForeignPatient, Invoice, Quote, Referral
 from onconet.tourism.tests.conftest import TODAY
 
@@ -135,9 +136,17 @@ def test_the_whole_pipeline(users, office):
     step("partner", "accept_quote")
     invoice = Invoice.objects.get(referral=referral)
     assert invoice.total == Decimal("32180.00")
-    with pytest.raises(DomainError, match="prepayment is not recorded"):
+    with pytest.raises(DomainError, match=r"^A prepayment of 50 % is required \(€16,090.00\); 0 % is received"):
         step("finance", "confirm_prepayment")
-    services.payment_record(user=users["finance"], invoice=invoice, amount="16090", paid_on=TODAY)
+    services.payment_record(user=users["finance"], invoice=invoice, amount="9654", paid_on=TODAY)  # 30 %
+    refusal = "A prepayment of 50 % is required (€16,090.00); 30 % is received (€9,654.00)."
+    with pytest.raises(DomainError, match=re.escape(refusal)):
+        step("finance", "confirm_prepayment")
+    referral.refresh_from_db()
+    assert selectors.step_blockers(referral) == {"confirm_prepayment": refusal}  # the page says it, no button
+    services.payment_record(user=users["finance"], invoice=invoice, amount="6436", paid_on=TODAY)
+    referral.refresh_from_db()
+    assert selectors.step_blockers(referral) == {}
     step("finance", "confirm_prepayment")
     with pytest.raises(DomainError, match="scheduled only by an approved capacity plan"):
         step("coordinator", "schedule")
@@ -165,7 +174,7 @@ def test_transitions_out_of_order_or_by_the_wrong_role(users, office):
     with pytest.raises(NotFound):
         services.referral_transition(user=users["partner2"], referral=referral, name="start_review")
     Referral.objects.filter(pk=referral.pk).update(state="prepaid")
-    with pytest.raises(DomainError, match="always paid first"):
+    with pytest.raises(DomainError, match="There is no invoice yet"):
         services.referral_schedule(referral=referral, planner=users["admin"], start_date=TODAY + timedelta(days=5))
     referral.refresh_from_db()
     assert referral.state == "prepaid"

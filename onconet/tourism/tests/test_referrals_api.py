@@ -124,7 +124,7 @@ def test_transitions_over_the_api(client, users, office):
     response = client.post(f"{url}/schedule", data={}, content_type="application/json", **bearer(users["coordinator"]))
     assert response.status_code == 409
     assert "scheduled only by an approved capacity plan" in response.json()["detail"]
-    with pytest.raises(DomainError, match="always paid first"):
+    with pytest.raises(DomainError, match="is required"):
         services.referral_schedule(
             referral=Referral.objects.get(pk=referral_id), planner=users["admin"], start_date=TODAY + timedelta(days=10)
         )

@@ -62,8 +62,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _referral_page(
     request: HttpRequest, user: User, referral: Referral, full_passport: str | None = None
 ) -> HttpResponse:
+    blocked = selectors.step_blockers(referral)
     transitions = [
-        {"name": name, "label": LABELS[name], "fields": _transition_form_fields(name)}
+        {"name": name, "label": LABELS[name], "fields": _transition_form_fields(name), "blocked": blocked.get(name)}
         for name in selectors.transitions_for(user, referral)
     ]
     invoices = [{"invoice": i, "balance": services.invoice_balance(i)} for i in referral.invoices.all()]
