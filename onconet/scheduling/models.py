@@ -7,6 +7,7 @@ UPDATE, so concurrent bookings for the last free minutes cannot both succeed (se
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.db import models
@@ -59,6 +60,8 @@ class Machine(models.Model):
     minutes_per_weekday = models.JSONField(
         _("minutes per weekday"), help_text=_("seven numbers, Monday first"), default=list
     )
+    # the timetable sequences each day's fractions from this time (scheduling.timetable)
+    opens_at = models.TimeField(_("opens at"), default=dt.time(8, 0))
     active = models.BooleanField(_("in use"), default=True)
     beam = models.ForeignKey(
         Beam,

@@ -86,6 +86,7 @@ class DayLoad:
     foreign: int = 0
     holiday: str = ""
     bookings: list[Booking] = field(default_factory=list)
+    slots: list[Any] = field(default_factory=list)  # the day view's timetable (scheduling.timetable.Slot)
     downtime_blocks: list[Downtime] = field(default_factory=list)
 
     @property

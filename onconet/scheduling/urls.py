@@ -7,6 +7,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("calendar/", views.calendar, name="calendar"),
+    path("calendar/machines/<int:machine_id>/day-list/", views.day_list, name="day_list"),
     path("courses/", views.courses, name="courses"),
     path("courses/<int:pk>/cancel/", views.course_cancel, name="course_cancel"),
     path("downtime/", views.downtime, name="downtime"),

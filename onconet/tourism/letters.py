@@ -3,9 +3,12 @@ the patient's language when a translation exists (otherwise English, and the gap
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from onconet.core.pdf import render_pdf
 from onconet.core.reference_data import localised_country_name
@@ -51,6 +54,25 @@ def letter_languages(referral: Referral) -> list[str]:
     return languages
 
 
+# Where the time of a referral's first appointment comes from: the scheduler registers its timetable here (it sits
+# above the office and may not be imported by it); without it a letter gives the start date alone.
+_FIRST_APPOINTMENT: list[Callable[[Referral], dt.datetime | None]] = []
+
+
+def register_first_appointment(source: Callable[[Referral], dt.datetime | None]) -> None:
+    _FIRST_APPOINTMENT[:] = [source]
+
+
+def start_of_treatment(referral: Referral) -> str:
+    """The start date, with the first fraction's clock time when the timetable gives one: "2026-12-10, 08:00"."""
+    if referral.start_date is None:
+        return "—"
+    first = _FIRST_APPOINTMENT[0](referral) if _FIRST_APPOINTMENT else None
+    if first is None or timezone.localdate(first) != referral.start_date:
+        return referral.start_date.isoformat()
+    return f"{referral.start_date.isoformat()}, {timezone.localtime(first):%H:%M}"
+
+
 def render_letter(referral: Referral, code: str, language: str) -> Letter:
     template = (
         MessageTemplate.objects.filter(code=code, language=language).first()
@@ -66,7 +88,7 @@ def render_letter(referral: Referral, code: str, language: str) -> Letter:
         "citizenship": localised_country_name(patient.citizenship.name, template.language),
         "passport_number": patient.passport_number,
         "service": referral.proposed_protocol or referral.service.name,
-        "start_date": referral.start_date.isoformat() if referral.start_date else "—",
+        "start_date": start_of_treatment(referral),
         "institution": INSTITUTION,
         "address": ADDRESS,
         "coordinator_name": coordinator.get_full_name() if coordinator else "International department",

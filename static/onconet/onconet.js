@@ -48,6 +48,11 @@
     });
   });
 
+  // <button data-print>: the browser's print dialog (the CSP allows no inline handler)
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // A table wider than its card scrolls sideways inside it: the scrolling box takes the keyboard focus, so that
   // it can be scrolled without a mouse (WCAG 2.1.1), and says what it holds.
   function focusableScrollers() {

@@ -255,6 +255,7 @@ EXPECTED: dict[Key, Rule] = {
     # ------------------------------------------------------------ pages: capacity scheduling
     ("GET", "scheduling:overview"): rule(SCHEDULE_VIEWERS),
     ("GET", "scheduling:calendar"): rule(SCHEDULE_VIEWERS),
+    ("GET", "scheduling:day_list"): rule({A, AN, R1, C}, as404={R2}),  # a Kaluga machine
     ("GET", "scheduling:courses"): rule(SCHEDULE_VIEWERS),
     ("POST", "scheduling:courses"): rule({A, R1, R2}),  # scheduling.add_course
     ("POST", "scheduling:course_cancel"): rule({A, R1}, as404={R2}),
@@ -641,6 +642,7 @@ PAGE_CALLS: dict[Key, Callable[[SimpleNamespace], Call]] = {
     ),
     ("GET", "scheduling:overview"): lambda w: get(u("scheduling:overview")),
     ("GET", "scheduling:calendar"): lambda w: get(u("scheduling:calendar")),
+    ("GET", "scheduling:day_list"): lambda w: get(u("scheduling:day_list", w.g1.pk)),
     ("GET", "scheduling:courses"): lambda w: get(u("scheduling:courses")),
     ("POST", "scheduling:courses"): lambda w: post(u("scheduling:courses")),
     ("POST", "scheduling:course_cancel"): lambda w: post(u("scheduling:course_cancel", w.course.pk)),

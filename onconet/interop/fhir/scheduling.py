@@ -15,6 +15,7 @@ from onconet.core.scoping import AnyUser, visible
 from onconet.interop.fhir.common import CODES, SYSTEM, day_bounds, need, validated
 from onconet.scheduling.models import Booking, Machine, MachineDay
 from onconet.scheduling.selectors import machines_list
+from onconet.scheduling.timetable import booking_times
 
 # ---------------------------------------------------------------- Device, Schedule, Slot, Appointment (scheduling)
 
@@ -78,8 +79,10 @@ def machine_days(user: AnyUser) -> QuerySet[MachineDay]:
 
 
 def appointment(b: Booking, user: AnyUser) -> dict[str, Any]:
+    """A booked fraction, at the clock time of its machine's day timetable (scheduling.timetable)."""
     course = b.course
-    start, end = day_bounds(b.day.date)
+    timed = booking_times([b]).get(b.pk)
+    start, end = (timed.start.isoformat(), timed.end.isoformat()) if timed else day_bounds(b.day.date)
     participants: list[dict[str, Any]] = [
         {"actor": {"reference": f"Device/{b.day.machine_id}"}, "status": "accepted"},
         {"actor": {"reference": f"Location/{b.day.machine.facility_id}"}, "status": "accepted"},

@@ -15,7 +15,7 @@ take 403. The charts are built in `onconet.scheduling.charts`.
 
 from __future__ import annotations
 
-from onconet.scheduling.views.calendar import calendar
+from onconet.scheduling.views.calendar import calendar, day_list
 from onconet.scheduling.views.courses import course_cancel, courses
 from onconet.scheduling.views.downtime import downtime
 from onconet.scheduling.views.foreign import foreign, referral_plan
@@ -34,6 +34,7 @@ __all__ = [
     "calendar",
     "course_cancel",
     "courses",
+    "day_list",
     "downtime",
     "foreign",
     "offer",
